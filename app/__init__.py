@@ -1,0 +1,59 @@
+"""varshare: a shared genomic variant store with CDS Hooks services.
+
+``create_app`` is the only place that wires concrete adapters (store, services, blueprints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from app.config import ConfigError, Settings, load_settings
+
+
+class StartupError(RuntimeError):
+    """The service cannot start as configured; the message says what to do."""
+
+
+def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
+    """Build the Flask app from defaults, VARSHARE_* environment variables and ``config`` overrides."""
+    from app.api import health, tenants
+    from app.api.context import Services, install_request_context
+    from app.api.errors import install_error_handlers
+    from app.logs import configure_logging
+    from app.sandbox import pages
+    from app.services.health import unmigrated_databases
+    from app.services.tenants import Tenants
+    from app.store.database import Store
+
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    configure_logging(settings.log_level)
+    store = Store(settings.database_url, settings.linkage_database_url, pool_size=settings.db_pool_size,
+                  pool_timeout_s=settings.db_pool_timeout_s, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    if settings.check_schema_on_start:
+        behind = unmigrated_databases(store)
+        if behind:
+            store.dispose()
+            raise StartupError(
+                f"the {' and '.join(behind)} database schema is not current: run `varshare db upgrade` "
+                "(with the same VARSHARE_* settings) before starting the service"
+            )
+
+    app = Flask(__name__, static_folder=None)
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
+    app.extensions["varshare"] = Services(settings=settings, store=store, tenants=Tenants(store, settings))
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    install_request_context(app)
+    install_error_handlers(app)
+    for blueprint in (health.bp, tenants.bp, pages.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+__all__ = ["ConfigError", "Settings", "StartupError", "create_app"]

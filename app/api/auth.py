@@ -1,0 +1,51 @@
+"""Bearer-token authentication and permission checks for API and FHIR endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import g, request
+
+from app.api.context import services
+from app.api.errors import error_response
+from app.services.tenants import Caller
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="varshare"'}
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_caller() -> Caller:
+    """The authenticated caller of this request (only inside a ``requires`` view)."""
+    return g.caller
+
+
+def requires(permission: str) -> Callable:
+    """Decorator: 401 without a valid token (or for a disabled tenant), 403 without ``permission``."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            token = _bearer_token()
+            if token is None:
+                return error_response(401, "a bearer token is required", headers=_CHALLENGE)
+            caller = services().tenants.authenticate(token)
+            if caller is None:
+                return error_response(401, "the bearer token is not valid, or its tenant is disabled",
+                                      headers={**_CHALLENGE, "WWW-Authenticate": 'Bearer realm="varshare", '
+                                               'error="invalid_token"'})
+            g.caller = caller
+            if not caller.may(permission):
+                return error_response(403, f"the {caller.role} role may not do this ({permission})")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,78 @@
+"""Per-request plumbing: request ids, the JSON access log, security headers, and the services registry."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, request
+
+from app.config import Settings
+from app.logs import request_id_var
+from app.services.tenants import Tenants
+from app.store.database import Store
+
+log = logging.getLogger("varshare.http")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
+
+
+@dataclass
+class Services:
+    """What the blueprints may call; wired once by create_app."""
+
+    settings: Settings
+    store: Store
+    tenants: Tenants
+
+
+def services() -> Services:
+    """The services of the running app."""
+    return current_app.extensions["varshare"]
+
+
+def install_request_context(app: Flask) -> None:
+    """Request id in and out, one structured access-log line per request, and security headers."""
+
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+        g.request_id_token = request_id_var.set(g.request_id)
+
+    @app.after_request
+    def _finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if response.mimetype == "text/html":
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            )
+        else:
+            response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+            response.headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        started = g.get("request_started")
+        caller = g.get("caller")
+        log.info("request", extra={"fields": {
+            "method": request.method,
+            "path": request.path,  # never the query string: it may carry identifiers
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+            "tenant": caller.name if caller else None,
+        }})
+        return response
+
+    @app.teardown_request
+    def _reset(_exc) -> None:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            request_id_var.reset(token)

@@ -1,0 +1,232 @@
+"""The ``varshare`` command: serve, sandbox, db and tenant administration."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from app.config import ConfigError, Settings, load_settings
+
+
+def _settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    try:
+        return load_settings(overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _store(settings: Settings):
+    from app.store.database import Store
+
+    return Store(settings.database_url, settings.linkage_database_url, pool_size=settings.db_pool_size,
+                 busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+
+
+@click.group(help="varshare: shared genomic variant store, ClinVar-style aggregation and CDS Hooks services.\n\n"
+                  "Settings come from VARSHARE_* environment variables (see README).")
+def main() -> None:
+    """Entry point."""
+
+
+def _run_server(settings_overrides: dict[str, Any], host: str, port: int, workers: int, threads: int,
+                dev: bool) -> None:
+    from app import StartupError, create_app
+
+    try:
+        app = create_app(settings_overrides) if dev else None
+    except (ConfigError, StartupError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if dev:
+        assert app is not None
+        app.run(host=host, port=port, debug=False, threaded=True)
+        return
+    from gunicorn.app.base import BaseApplication
+
+    # Fail fast in the parent, with a readable message, before gunicorn forks workers.
+    try:
+        create_app(settings_overrides).extensions["varshare"].store.dispose()
+    except (ConfigError, StartupError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    class _Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 30)
+            self.cfg.set("graceful_timeout", 20)
+            self.cfg.set("accesslog", None)
+
+        def load(self):
+            return create_app(settings_overrides)
+
+    _Server().run()
+
+
+@main.command(help="Serve the API with gunicorn (or Flask's development server with --dev).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int)
+@click.option("--dev", is_flag=True, help="Flask development server, single process.")
+def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
+    _settings()
+    _run_server({}, host, port, workers, threads, dev)
+
+
+@main.command(help="Set up and serve the integrator sandbox: migrate, seed demo tenants and data, print "
+                   "URLs and demo credentials, then serve.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--reset", is_flag=True, help="Drop all sandbox data first and start from a clean store.")
+@click.option("--no-serve", is_flag=True, help="Only prepare the sandbox store; do not start the server.")
+def sandbox(host: str, port: int, workers: int, reset: bool, no_serve: bool) -> None:
+    from app.sandbox.demo_tenants import seed_demo_tenants
+    from app.services.tenants import Tenants
+
+    base_url = f"http://{host}:{port}"
+    overrides: dict[str, Any] = {"mode": "sandbox"}
+    settings = _settings(overrides)
+    if settings.public_base_url == Settings().public_base_url:
+        overrides["public_base_url"] = base_url
+        settings = _settings(overrides)
+    store = _store(settings)
+    if reset:
+        click.echo("resetting the sandbox store")
+        store.downgrade("base")
+    store.upgrade()
+    demos = seed_demo_tenants(Tenants(store, settings))
+    store.dispose()
+    click.echo(f"\nvarshare sandbox (synthetic data, demo credentials) at {settings.public_base_url}/")
+    click.echo(f"  store overview   {settings.public_base_url}/")
+    click.echo(f"  liveness         {settings.public_base_url}/healthz")
+    click.echo(f"  readiness        {settings.public_base_url}/readyz")
+    click.echo(f"  who am I         {settings.public_base_url}/api/whoami")
+    click.echo("\ndemo tenants (public demo tokens; they work only in sandbox mode):")
+    for demo in demos:
+        click.echo(f"  {demo.name:<20} {demo.role:<19} {demo.token}")
+    click.echo(f"\ntry: curl -H 'Authorization: Bearer {demos[0].token}' {settings.public_base_url}/api/whoami\n")
+    if not no_serve:
+        _run_server(overrides, host, port, workers, 4, dev=False)
+
+
+@main.group(help="Database schema: both the shared store and the linkage vault.")
+def db() -> None:
+    """Schema commands."""
+
+
+@db.command("upgrade", help="Migrate both databases to the newest schema.")
+def db_upgrade() -> None:
+    settings = _settings()
+    store = _store(settings)
+    store.upgrade()
+    for state in store.schema_states():
+        click.echo(f"{state.database}: at {state.current}")
+    store.dispose()
+
+
+@db.command("downgrade", help="Migrate both databases down to REVISION ('base' removes every table).")
+@click.argument("revision")
+@click.option("--yes", is_flag=True, help="Confirm; downgrading can delete data.")
+def db_downgrade(revision: str, yes: bool) -> None:
+    if not yes:
+        raise click.ClickException("downgrading can delete data; repeat with --yes to confirm")
+    store = _store(_settings())
+    store.downgrade(revision)
+    store.dispose()
+    click.echo(f"downgraded to {revision}")
+
+
+@db.command("current", help="Show each database's schema revision against the code's head.")
+def db_current() -> None:
+    store = _store(_settings())
+    states = store.schema_states()
+    store.dispose()
+    for state in states:
+        click.echo(f"{state.database}: {state.current or 'empty'} (head {state.head})"
+                   f"{'' if state.is_current else '  <- run `varshare db upgrade`'}")
+    if not all(s.is_current for s in states):
+        sys.exit(1)
+
+
+@main.group(help="Registered institutions (tenants) and their credentials.")
+def tenant() -> None:
+    """Tenant commands."""
+
+
+def _tenants():
+    from app.services.tenants import Tenants
+
+    settings = _settings()
+    return Tenants(_store(settings), settings)
+
+
+def _tenant_errors():
+    from app.services.tenants import TenantError
+
+    return TenantError
+
+
+@tenant.command("add", help="Register an institution and print its API token once.")
+@click.option("--name", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["lab", "expert-panel", "practice-guideline", "ehr", "curator", "reader", "admin"]))
+@click.option("--jwks-url", default=None, help="Where the institution publishes its JWT signing keys.")
+@click.option("--issuer", default=None, help="The `iss` its CDS Hooks JWTs carry.")
+def tenant_add(name: str, role: str, jwks_url: str | None, issuer: str | None) -> None:
+    try:
+        row, token = _tenants().add(name, role, jwks_url=jwks_url, issuer=issuer)
+    except _tenant_errors() as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"registered {row.name} ({row.role}), id {row.id}", err=True)
+    click.echo("its API token follows; it is shown only this once:", err=True)
+    click.echo(token)
+
+
+@tenant.command("list", help="List institutions with role, state and submission counts.")
+def tenant_list() -> None:
+    rows = _tenants().list()
+    click.echo(f"{'name':<30} {'role':<19} {'state':<9} {'token':<12} submissions")
+    for row, count in rows:
+        state = "disabled" if row.disabled else ("demo" if row.is_demo else "active")
+        click.echo(f"{row.name:<30} {row.role:<19} {state:<9} {(row.token_hint or '-') + '…':<12} {count}")
+
+
+@tenant.command("rotate-token", help="Issue a new token for an institution; the old one stops working.")
+@click.option("--name", required=True)
+def tenant_rotate(name: str) -> None:
+    try:
+        token = _tenants().rotate_token(name)
+    except _tenant_errors() as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"new token for {name}; shown only this once:", err=True)
+    click.echo(token)
+
+
+@tenant.command("disable", help="Disable an institution: all its calls are refused.")
+@click.option("--name", required=True)
+def tenant_disable(name: str) -> None:
+    try:
+        _tenants().set_disabled(name, True)
+    except _tenant_errors() as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"disabled {name}")
+
+
+@tenant.command("enable", help="Re-enable a disabled institution.")
+@click.option("--name", required=True)
+def tenant_enable(name: str) -> None:
+    try:
+        _tenants().set_disabled(name, False)
+    except _tenant_errors() as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"enabled {name}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

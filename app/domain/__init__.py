@@ -1,0 +1,1 @@
+"""Pure clinical-genetics domain: variants, classification terms, reports. Standard library only."""

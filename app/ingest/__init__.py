@@ -1,0 +1,1 @@
+"""FHIR Genomics Reporting JSON -> domain records: bundle walking, routing, component mapping, checks."""

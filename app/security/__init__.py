@@ -1,0 +1,1 @@
+"""Credentials, roles, key derivation and request limits. No web framework and no store in here."""

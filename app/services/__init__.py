@@ -1,0 +1,1 @@
+"""Use cases: each orchestrates domain, ingest, security and the store inside one unit of work."""

@@ -1,0 +1,63 @@
+"""The store handle: both engines (shared store and linkage vault), units of work and health probes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, text
+
+from app.store import schema
+from app.store.engines import create_store_engine
+from app.store.unit_of_work import UnitOfWork
+
+
+class Store:
+    """Owns the engines; every read and write goes through a connection or unit of work it hands out."""
+
+    def __init__(self, database_url: str, linkage_database_url: str, *, pool_size: int = 5,
+                 pool_timeout_s: float = 10.0, busy_timeout_ms: int = 5000) -> None:
+        options = {"pool_size": pool_size, "pool_timeout_s": pool_timeout_s, "busy_timeout_ms": busy_timeout_ms}
+        self.engine: Engine = create_store_engine(database_url, **options)
+        self.vault_engine: Engine = create_store_engine(linkage_database_url, **options)
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A write transaction over the shared store (and, when used, the vault) that commits once."""
+        return UnitOfWork(self.engine, self.vault_engine)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only connection to the shared store."""
+        with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def reading_vault(self) -> Iterator[Connection]:
+        """A read-only connection to the linkage vault."""
+        with self.vault_engine.connect() as connection:
+            yield connection
+
+    def upgrade(self) -> None:
+        """Migrate both databases to the newest schema."""
+        schema.upgrade(self.engine, "shared")
+        schema.upgrade(self.vault_engine, "vault")
+
+    def downgrade(self, revision: str = "base") -> None:
+        """Migrate both databases down (``base`` drops every table)."""
+        schema.downgrade(self.vault_engine, "vault", revision)
+        schema.downgrade(self.engine, "shared", revision)
+
+    def schema_states(self) -> list[schema.SchemaState]:
+        """Current against head revision of both databases."""
+        return [schema.schema_state(self.engine, "shared"), schema.schema_state(self.vault_engine, "vault")]
+
+    def ping(self) -> None:
+        """Raise if either database cannot answer a trivial query."""
+        for engine in (self.engine, self.vault_engine):
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        """Close pooled connections (tests, shutdown, after fork)."""
+        self.engine.dispose()
+        self.vault_engine.dispose()

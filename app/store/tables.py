@@ -1,0 +1,271 @@
+"""Tables of the shared variant store (one SQLAlchemy MetaData; Alembic migrations mirror it).
+
+The shared store is read by many institutions, so nothing here holds a patient identifier or a value
+derived from one: cases are random ids, report identifiers and content hashes live in the linkage vault.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+ROLES = ("lab", "expert-panel", "practice-guideline", "ehr", "curator", "reader", "admin")
+
+store_versions = Table(
+    "store_versions",
+    metadata,
+    Column("version", BigInteger, primary_key=True, autoincrement=False),
+    Column("committed_at", DateTime(timezone=True), nullable=False),
+    Column("submitter_id", String(36), nullable=True),
+    Column("kind", String(40), nullable=False),  # ingest | amendment | retraction | flag | tenant | ...
+    Column("summary", JSON, nullable=False),
+)
+
+submitters = Table(
+    "submitters",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(40), nullable=False),
+    Column("token_hash", String(64), nullable=True, unique=True),
+    Column("token_hint", String(12), nullable=True),  # first characters, to tell tokens apart in listings
+    Column("jwks_url", Text, nullable=True),
+    Column("issuer", Text, nullable=True),
+    Column("is_demo", Boolean, nullable=False, server_default=text("false")),
+    Column("disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_submitters_issuer", "issuer"),
+)
+
+variants = Table(
+    "variants",
+    metadata,
+    Column("id", String(32), primary_key=True),  # derived from key
+    Column("key", Text, nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),  # allele | transcript | structural | repeat
+    Column("normalised", Boolean, nullable=False),
+    Column("assembly", String(10), nullable=True),
+    Column("chromosome", String(4), nullable=True),
+    Column("position", BigInteger, nullable=True),
+    Column("ref", Text, nullable=True),
+    Column("alt", Text, nullable=True),
+    Column("spdi", Text, nullable=True),
+    Column("gene", String(40), nullable=True),
+    Column("merged_into", String(32), ForeignKey("variants.id"), nullable=True),
+    Column("created_version", BigInteger, nullable=False),
+    Index("ix_variants_gene", "gene"),
+    Index("ix_variants_locus", "assembly", "chromosome", "position"),
+)
+
+variant_aliases = Table(
+    "variant_aliases",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("variant_id", String(32), ForeignKey("variants.id"), nullable=False),
+    Column("kind", String(20), nullable=False),  # hgvs.c | hgvs.g | hgvs.p | spdi | clinvar | dbsnp | iscn | text
+    Column("value", Text, nullable=False),
+    Column("created_version", BigInteger, nullable=False),
+    UniqueConstraint("kind", "value", "variant_id", name="uq_variant_aliases_kind_value_variant"),
+    Index("ix_variant_aliases_variant", "variant_id"),
+)
+
+conditions = Table(
+    "conditions",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("system", Text, nullable=True),
+    Column("code", String(200), nullable=True),
+    Column("label", String(40), nullable=True),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", String(36), primary_key=True),  # random
+    Column("submitter_id", String(36), ForeignKey("submitters.id"), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("revision", Integer, nullable=False, server_default=text("1")),
+    Column("report_year", Integer, nullable=True),
+    Column("received_version", BigInteger, nullable=False),
+    Column("retracted_version", BigInteger, nullable=True),
+    Column("summary", JSON, nullable=False),  # counts only
+    Index("ix_reports_submitter", "submitter_id"),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("submitter_id", String(36), ForeignKey("submitters.id"), nullable=False),
+    Column("variant_id", String(32), ForeignKey("variants.id"), nullable=False),
+    Column("condition_key", String(300), ForeignKey("conditions.key"), nullable=False),
+    Column("classification_type", String(30), nullable=False),
+    Column("term", String(200), nullable=False),
+    Column("term_recognised", Boolean, nullable=False),
+    Column("criteria_provided", Boolean, nullable=False),
+    Column("criteria_code", String(60), nullable=True),
+    Column("date_last_evaluated", Date, nullable=True),
+    Column("mode_of_inheritance", String(40), nullable=True),
+    Column("origin", String(30), nullable=True),
+    Column("revision", Integer, nullable=False),  # 1, 2, ... per (submitter, variant, condition, type)
+    Column("report_id", String(36), ForeignKey("reports.id"), nullable=True),
+    Column("created_version", BigInteger, nullable=False),
+    Column("superseded_version", BigInteger, nullable=True),  # NULL while current
+    Column("retracted", Boolean, nullable=False, server_default=text("false")),
+    Column("flagged", Boolean, nullable=False, server_default=text("false")),
+    Column("flag_reason", Text, nullable=True),
+    Column("flagged_by", String(36), ForeignKey("submitters.id"), nullable=True),
+    Column("flagged_version", BigInteger, nullable=True),
+    Index("ix_submissions_variant", "variant_id", "classification_type"),
+    Index("ix_submissions_submitter", "submitter_id"),
+    Index("ix_submissions_report", "report_id"),
+    Index(
+        "uq_submissions_current",
+        "submitter_id",
+        "variant_id",
+        "condition_key",
+        "classification_type",
+        unique=True,
+        sqlite_where=text("superseded_version IS NULL"),
+        postgresql_where=text("superseded_version IS NULL"),
+    ),
+)
+
+aggregates = Table(
+    "aggregates",
+    metadata,
+    Column("variant_id", String(32), ForeignKey("variants.id"), primary_key=True),
+    Column("condition_key", String(300), primary_key=True),  # "" = all conditions (variant level)
+    Column("classification_type", String(30), primary_key=True),
+    Column("classification", String(300), nullable=False),
+    Column("review_status", String(80), nullable=False),
+    Column("stars", Integer, nullable=False),
+    Column("conflict", Boolean, nullable=False),
+    Column("explanation", Text, nullable=True),
+    Column("submitter_count", Integer, nullable=False),
+    Column("last_evaluated", Date, nullable=True),
+    Column("computed_version", BigInteger, nullable=False),
+)
+
+change_events = Table(
+    "change_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("version", BigInteger, ForeignKey("store_versions.version"), nullable=False),
+    Column("variant_id", String(32), ForeignKey("variants.id"), nullable=False),
+    Column("condition_key", String(300), nullable=False),
+    Column("classification_type", String(30), nullable=False),
+    Column("old_classification", String(300), nullable=True),
+    Column("new_classification", String(300), nullable=True),
+    Column("old_review_status", String(80), nullable=True),
+    Column("new_review_status", String(80), nullable=True),
+    Column("new_aggregate", JSON, nullable=True),  # full snapshot, for as-of queries
+    Column("cause_kind", String(30), nullable=False),  # submission | flag | unflag | amendment | retraction
+    Column("cause_ref", String(36), nullable=True),
+    Index("ix_change_events_version", "version"),
+    Index("ix_change_events_variant", "variant_id", "version"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(36), primary_key=True),  # random; the vault links institutions' patients to it
+    Column("submitter_id", String(36), ForeignKey("submitters.id"), nullable=False),
+    Column("created_version", BigInteger, nullable=False),
+    Index("ix_cases_submitter", "submitter_id"),
+)
+
+case_facts = Table(
+    "case_facts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(36), ForeignKey("cases.id"), nullable=False),
+    Column("report_id", String(36), ForeignKey("reports.id"), nullable=False),
+    Column("variant_id", String(32), ForeignKey("variants.id"), nullable=False),
+    Column("zygosity", String(20), nullable=True),
+    Column("origin", String(30), nullable=True),
+    Column("stated_term", String(200), nullable=True),
+    Column("report_year", Integer, nullable=True),
+    Column("created_version", BigInteger, nullable=False),
+    Column("superseded_version", BigInteger, nullable=True),
+    Index("ix_case_facts_case", "case_id"),
+    Index("ix_case_facts_variant", "variant_id"),
+)
+
+case_phenotypes = Table(
+    "case_phenotypes",
+    metadata,
+    Column("case_id", String(36), ForeignKey("cases.id"), primary_key=True),
+    Column("condition_key", String(300), ForeignKey("conditions.key"), primary_key=True),
+    Column("created_version", BigInteger, nullable=False),
+)
+
+releases = Table(
+    "releases",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("version", BigInteger, ForeignKey("store_versions.version"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("files", JSON, nullable=False),  # [{name, sha256, bytes}]
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("type", String(60), nullable=False),
+    Column("subtype", String(60), nullable=True),
+    Column("action", String(2), nullable=False),  # C R U D E
+    Column("outcome", String(2), nullable=False),  # 0 4 8 12
+    Column("agent_submitter_id", String(36), nullable=True),
+    Column("agent_client", String(200), nullable=True),
+    Column("source", String(100), nullable=False),
+    Column("request_id", String(64), nullable=True),
+    Column("entities", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Index("ix_audit_events_recorded", "recorded_at"),
+    Index("ix_audit_events_agent", "agent_submitter_id"),
+)
+
+cds_feedback = Table(
+    "cds_feedback",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("submitter_id", String(36), ForeignKey("submitters.id"), nullable=True),
+    Column("service_id", String(100), nullable=False),
+    Column("card_uuid", String(64), nullable=False),
+    Column("card_kind", String(40), nullable=True),
+    Column("outcome", String(20), nullable=False),  # accepted | overridden
+    Column("override_reason", JSON, nullable=True),
+    Column("accepted_suggestions", JSON, nullable=True),
+    Column("outcome_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_cds_feedback_service", "service_id"),
+)

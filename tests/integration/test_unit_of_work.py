@@ -1,0 +1,62 @@
+"""The unit of work commits once or rolls back both databases; versions are monotonic and gap-free."""
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from app.store.tables import store_versions
+from app.store.vault_tables import patient_links
+
+
+def _versions(store) -> list[int]:
+    with store.reading() as conn:
+        return list(conn.execute(select(store_versions.c.version).order_by(store_versions.c.version)).scalars())
+
+
+def _links(store) -> int:
+    with store.reading_vault() as conn:
+        return conn.execute(select(func.count()).select_from(patient_links)).scalar()
+
+
+def _link_row(case_id: str) -> dict:
+    return {"link_hash": case_id * 8, "submitter_id": "s", "case_id": case_id, "created_at": dt.datetime.now(dt.UTC)}
+
+
+def test_commit_writes_both_databases(store):
+    with store.unit_of_work() as uow:
+        version = uow.bump_version("test", None, {"n": 1})
+        assert uow.bump_version("test", None, {"n": 2}) == version  # one version per unit of work
+        uow.vault.execute(insert(patient_links).values(**_link_row("abcdefgh")))
+    assert _versions(store) == [version]
+    assert _links(store) == 1
+
+
+def test_an_error_rolls_back_both_databases(store):
+    with pytest.raises(RuntimeError), store.unit_of_work() as uow:
+        uow.bump_version("test", None, {})
+        uow.vault.execute(insert(patient_links).values(**_link_row("abcdefgh")))
+        raise RuntimeError("fail in the middle")
+    assert _versions(store) == []
+    assert _links(store) == 0
+
+
+def test_versions_stay_monotonic_and_gap_free_under_concurrent_writers(store):
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for _ in range(10):
+                with store.unit_of_work() as uow:
+                    uow.bump_version("test", None, {})
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert _versions(store) == list(range(1, 41))
