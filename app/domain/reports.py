@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class VariantKind(str, Enum):
+class VariantKind(StrEnum):
     """How precisely a variant is identified."""
 
     ALLELE = "allele"  # genomic (assembly, chromosome, position, ref, alt): fully normalised key

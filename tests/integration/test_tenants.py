@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app.config import load_settings
-from app.services.tenants import Tenants, TenantError
+from app.services.tenants import TenantError, Tenants
 from app.store.tables import submitters
 
 
