@@ -7,13 +7,16 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, g, request
 
 from app.config import Settings
 from app.logs import request_id_var
 from app.services.tenants import Tenants
-from app.store.database import Store
+
+if TYPE_CHECKING:  # the api holds the store handle only to pass it to services
+    from app.store.database import Store
 
 log = logging.getLogger("varshare.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
