@@ -1,0 +1,460 @@
+"""Variant identity: normalised keys, SPDI, coordinate systems and HGVS forms (genomics-reporting.md §5).
+
+A genomic allele is keyed as ``{assembly}:{chromosome}:{pos}:{ref}:{alt}`` in VCF style (1-based POS) after
+trimming the shared suffix and then the shared prefix; an empty allele is written ``-``. Trimming is *not*
+left-alignment: an indel inside a repeat has several equivalent positions and choosing the canonical one
+needs the reference sequence, which this service does not hold. Two labs writing the same repeat indel at
+different positions therefore get different keys; the ``normalised`` flag says "trimmed", nothing more.
+Variants known only by transcript HGVS, structural variants and repeat expansions get weaker keys of their own
+kinds so they can still be shared. Pure: standard library and ``app.domain`` only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+from app.domain.accessions import (
+    ALIAS_KINDS,
+    ALIAS_PATTERNS,
+    ASSEMBLIES,
+    CHROMOSOME_ACCESSIONS,
+    VariantError,
+    accession_for,
+    assemblies_for_accession,
+    assembly_and_chromosome_for_accession,
+    normalise_accession,
+    normalise_assembly,
+    normalise_chromosome,
+    normalise_clinvar_id,
+    normalise_rsid,
+)
+from app.domain.reports import Alias, Variant, VariantKind
+
+__all__ = [
+    "ALIAS_KINDS", "ALIAS_PATTERNS", "ASSEMBLIES", "CHROMOSOME_ACCESSIONS", "COORDINATE_SYSTEMS",
+    "AmbiguousCoordinatesError", "InconsistentCoordinatesError", "ReferenceCallError", "VariantError",
+    "accession_for", "allele_variant", "assemblies_for_accession", "assembly_and_chromosome_for_accession",
+    "coordinates_to_position0", "hgvs_genomic_start", "join_transcript", "normalise_accession",
+    "normalise_assembly", "normalise_chromosome", "normalise_clinvar_id", "normalise_rsid",
+    "parse_genomic_hgvs", "repeat_variant", "structural_variant", "transcript_variant", "trim_alleles",
+    "variant_from_spdi", "variant_id_for_key", "vcf_variant",
+]  # fmt: skip
+
+
+class ReferenceCallError(VariantError):
+    """ref equals alt: a homozygous-reference (wild type) call, which is not a variant."""
+
+
+class AmbiguousCoordinatesError(VariantError):
+    """The coordinate system is not stated and the data cannot tell 0-based from 1-based counting."""
+
+
+class InconsistentCoordinatesError(VariantError):
+    """Coordinates contradict themselves (high vs ref length) or the g.HGVS expression."""
+
+
+INTERVAL_0 = "LA30100-4"  # 0-based interval counting: low/high are boundaries, high exclusive
+CHARACTER_0 = "LA30101-2"  # 0-based character counting: low/high are bases numbered from 0, inclusive
+CHARACTER_1 = "LA30102-0"  # 1-based character counting (VCF, HGVS): bases numbered from 1, inclusive
+COORDINATE_SYSTEMS = {
+    INTERVAL_0: "0-based interval counting",
+    CHARACTER_0: "0-based character counting",
+    CHARACTER_1: "1-based character counting",
+}
+
+_DNA = re.compile(r"^[ACGTN]*$")
+
+
+def variant_id_for_key(key: str) -> str:
+    """Stable public id of a variant key: "vs" + the first 20 hex digits of its SHA-256."""
+    return "vs" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+def _allele(text: str | None, label: str) -> str:
+    if text is None:
+        raise VariantError(f"the {label} allele is missing")
+    allele = text.strip().upper()
+    if allele == "-":  # ANNOVAR/HGVS-table habit for "no bases"
+        allele = ""
+    if not _DNA.match(allele):
+        raise VariantError(f"the {label} allele must be DNA bases A, C, G, T or N (no symbolic alleles)")
+    return allele
+
+
+def _position(value: object, label: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise VariantError(f"{label} must be a whole number")
+    if value < minimum:
+        raise VariantError(f"{label} must be at least {minimum}")
+    return value
+
+
+def _text(value: str | None) -> str | None:
+    stripped = value.strip() if value else ""
+    return stripped or None
+
+
+def _aliases(aliases: Iterable[Alias | tuple[str, str]]) -> tuple[Alias, ...]:
+    out: dict[Alias, None] = {}  # ordered set: the first spelling wins
+    for item in aliases:
+        alias = item if isinstance(item, Alias) else Alias(*item)
+        if alias.kind not in ALIAS_KINDS:
+            raise ValueError(f"unknown alias kind {alias.kind!r}; expected one of {', '.join(ALIAS_KINDS)}")
+        value = alias.value.strip() if alias.value else ""
+        if value:
+            out.setdefault(Alias(alias.kind, value), None)
+    return tuple(out)
+
+
+def trim_alleles(position0: int, ref: str, alt: str) -> tuple[int, str, str]:
+    """Trim the shared suffix, then the shared prefix (moving the 0-based start); the SPDI/VOCA first step."""
+    while ref and alt and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    prefix = 0
+    while prefix < len(ref) and prefix < len(alt) and ref[prefix] == alt[prefix]:
+        prefix += 1
+    return position0 + prefix, ref[prefix:], alt[prefix:]
+
+
+def allele_variant(
+    assembly: str,
+    chromosome: str,
+    position0: int,
+    ref: str,
+    alt: str,
+    gene: str | None = None,
+    aliases: Iterable[Alias | tuple[str, str]] = (),
+) -> Variant:
+    """Build the normalised ALLELE variant for a 0-based (SPDI-style) start and its ref/alt alleles."""
+    assembly = normalise_assembly(assembly)
+    chromosome = normalise_chromosome(chromosome)
+    position0 = _position(position0, "the 0-based position", 0)
+    ref, alt = _allele(ref, "ref"), _allele(alt, "alt")
+    if ref == alt:
+        raise ReferenceCallError("ref equals alt: this is a reference (wild type) call, not a variant")
+    p0, ref, alt = trim_alleles(position0, ref, alt)
+    accession = CHROMOSOME_ACCESSIONS[(assembly, chromosome)]
+    return Variant(
+        key=f"{assembly}:{chromosome}:{p0 + 1}:{ref or '-'}:{alt or '-'}",
+        kind=VariantKind.ALLELE,
+        normalised=True,
+        assembly=assembly,
+        chromosome=chromosome,
+        position=p0 + 1,
+        ref=ref,
+        alt=alt,
+        spdi=f"{accession}:{p0}:{ref}:{alt}",
+        gene=_text(gene),
+        aliases=_aliases(aliases),
+    )
+
+
+def vcf_variant(
+    assembly: str,
+    chromosome: str,
+    pos1: int,
+    ref: str,
+    alt: str,
+    gene: str | None = None,
+    aliases: Iterable[Alias | tuple[str, str]] = (),
+) -> Variant:
+    """Build the ALLELE variant from VCF-style input: 1-based POS and (usually anchored) ref/alt."""
+    position0 = _position(pos1, "the 1-based position", 1) - 1
+    return allele_variant(assembly, chromosome, position0, ref, alt, gene, aliases)
+
+
+def _position0_in(system: str, low: int, high: int | None, ref: str) -> int:
+    """Convert under one coordinate system (§5.1), checking ``high`` against ``len(ref)``."""
+    if system == INTERVAL_0:
+        if high is not None and high - low != len(ref):
+            raise InconsistentCoordinatesError(
+                f"interval coordinates span {high - low} bases but the ref allele has {len(ref)}"
+            )
+        return low
+    first = 1 if system == CHARACTER_1 else 0
+    _position(low, "low", first)
+    if not ref:
+        # Character counting cannot name a boundary; an insertion is written between its flanking bases.
+        if high is None or high != low + 1:
+            raise InconsistentCoordinatesError(
+                "an insertion (empty ref) in character counting needs high = low + 1 (the flanking bases), "
+                "or use interval counting (LA30100-4) with low = high"
+            )
+        return low + 1 - first
+    if high is not None and high - low + 1 != len(ref):
+        raise InconsistentCoordinatesError(
+            f"character coordinates span {high - low + 1} bases but the ref allele has {len(ref)}"
+        )
+    return low - first
+
+
+def _hgvs_start_fits(position0: int, ref: str, alt: str, hgvs_start: int) -> bool:
+    """Whether a g.HGVS start can describe this allele: exact, or 3'-shifted for a pure insertion/deletion."""
+    if ref == alt:
+        return hgvs_start == position0 + 1
+    p0, ref, alt = trim_alleles(position0, ref, alt)
+    if ref and alt:  # substitution or delins: only one representation exists
+        return hgvs_start == p0 + 1
+    # HGVS shifts indels 3' within a repeat, so without the sequence only a lower bound holds. An insertion
+    # starts at its left flank (ins) or at the first duplicated base (dup); a deletion at its first base.
+    return hgvs_start >= (p0 if not ref else p0 + 1)
+
+
+def coordinates_to_position0(
+    low: int,
+    high: int | None,
+    ref: str,
+    system: str | None,
+    hgvs_position: int | None = None,
+    alt: str | None = None,
+) -> int:
+    """Return the 0-based start for exact-start-end coordinates under a LOINC LL5323-2 coordinate system.
+
+    ``system`` None means not stated (§5.4): accepted only when ``high`` fits interval counting alone, or when
+    ``hgvs_position`` (the 1-based start of a g.HGVS for the same allele; needs ``alt``) rules out all but one
+    reading. With a stated system, ``hgvs_position`` is a cross-check. Indels are compared leniently (HGVS
+    shifts them 3'), so they can only ever rule a reading out, never in by coincidence.
+    """
+    low = _position(low, "low", 0)
+    if high is not None:
+        high = _position(high, "high", 0)
+    ref = _allele(ref, "ref")
+    if hgvs_position is not None:
+        hgvs_position = _position(hgvs_position, "the g.HGVS start", 1)
+        alt = _allele(alt, "alt")
+    if system is not None:
+        code = system.strip().upper()
+        if code not in COORDINATE_SYSTEMS:
+            raise VariantError("unknown coordinate system; send LA30100-4, LA30101-2 or LA30102-0 (92822-6)")
+        position0 = _position0_in(code, low, high, ref)
+        if hgvs_position is not None and not _hgvs_start_fits(position0, ref, alt, hgvs_position):
+            raise InconsistentCoordinatesError(
+                f"the coordinates ({COORDINATE_SYSTEMS[code]}) contradict the g.HGVS start position"
+            )
+        return position0
+    readings = set()
+    if not ref and high is None:
+        # An insertion given by one flank: interval or 1-based (low) vs 0-based character counting (low + 1).
+        readings = {low, low + 1}
+    for code in COORDINATE_SYSTEMS:
+        try:
+            readings.add(_position0_in(code, low, high, ref))
+        except VariantError:
+            continue
+    if not readings:
+        raise InconsistentCoordinatesError("low/high do not fit len(ref) in any coordinate system")
+    if hgvs_position is not None:
+        fitting = {p0 for p0 in readings if _hgvs_start_fits(p0, ref, alt, hgvs_position)}
+        if not fitting:
+            raise InconsistentCoordinatesError("the coordinates contradict the g.HGVS start position")
+        readings = fitting
+    if len(readings) > 1:
+        raise AmbiguousCoordinatesError(
+            "the coordinate system is not stated and 0-based and 1-based readings both fit; send the "
+            "coordinate-system component (LOINC 92822-6) or a matching g.HGVS expression"
+        )
+    return readings.pop()
+
+
+def variant_from_spdi(spdi: str, gene: str | None = None, aliases=(), assembly: str | None = None) -> Variant:
+    """Build the ALLELE variant from an SPDI string such as "NC_000017.11:43045711:G:A".
+
+    ``assembly`` (e.g. from LOINC 62374-4) must agree with the accession and settles the build of NC_012920.1.
+    """
+    parts = "".join((spdi or "").split()).split(":")
+    if len(parts) != 4:
+        raise VariantError("an SPDI has four parts, e.g. NC_000017.11:43045711:G:A")
+    accession, position, deleted, inserted = parts
+    assembly, chromosome = assembly_and_chromosome_for_accession(accession, assembly)
+    if not position.isdecimal():
+        raise VariantError("the SPDI position must be a 0-based whole number")
+    if deleted.isdecimal():
+        if int(deleted):
+            raise VariantError("an SPDI deletion given as a length needs the reference; send its bases")
+        deleted = ""
+    return allele_variant(assembly, chromosome, int(position), deleted, inserted, gene, aliases)
+
+
+_HGVS_ACCESSION = r"(?P<acc>[A-Za-z]+_?[0-9A-Za-z]+(?:\.\d+)?)(?:\([A-Za-z0-9._-]*\))?"
+_GENOMIC = re.compile(rf"^{_HGVS_ACCESSION}:(?P<type>[gm])\.(?P<body>.+)$")
+_GENOMIC_START = re.compile(rf"^{_HGVS_ACCESSION}:[gm]\.(?P<start>\d+)")
+_SUBSTITUTION = re.compile(r"^(?P<start>\d+)(?P<ref>[ACGTN])>(?P<alt>[ACGTN])$", re.IGNORECASE)
+_EDIT = re.compile(
+    r"^(?P<start>\d+)(?:_(?P<end>\d+))?(?:(?P<op>delins|del|ins|dup)(?P<seq>[ACGTN]*)"
+    r"(?:ins(?P<ins>[ACGTN]*))?|(?P<same>=))$",
+    re.IGNORECASE,
+)
+_NEEDS_REFERENCE = "needs the reference sequence; send the ref/alt allele components instead"
+
+
+def hgvs_genomic_start(expr: str) -> tuple[str, int] | None:
+    """Return (accession, 1-based start) of a g./m. HGVS expression, or None when it has no plain start."""
+    match = _GENOMIC_START.match("".join((expr or "").split()))
+    return (normalise_accession(match["acc"]), int(match["start"])) if match else None
+
+
+def parse_genomic_hgvs(
+    expr: str, gene: str | None = None, aliases=(), assembly: str | None = None
+) -> Variant:
+    """Build the ALLELE variant from an NC_ g./m. HGVS expression whose bases are all written out.
+
+    Substitutions, and del/dup/ins/delins with their bases written, convert; anything else needs the reference
+    sequence and raises. ``assembly`` is an optional hint checked against the accession.
+    """
+    match = _GENOMIC.match("".join((expr or "").split()))
+    if not match:
+        raise VariantError("not a genomic HGVS expression; expected e.g. NC_000017.11:g.43045712G>A")
+    assembly, chromosome = assembly_and_chromosome_for_accession(match["acc"], assembly)
+    if match["type"] == "m" and chromosome != "MT":
+        raise VariantError("m. HGVS is for the mitochondrial genome (NC_012920.1); use g. for chromosomes")
+    body = match["body"]
+    sub = _SUBSTITUTION.match(body)
+    if sub:
+        p0 = _position(int(sub["start"]), "the HGVS position", 1) - 1
+        return allele_variant(assembly, chromosome, p0, sub["ref"], sub["alt"], gene, aliases)
+    edit = _EDIT.match(body)
+    if not edit:
+        raise VariantError(f"unsupported g.HGVS form (uncertain range, inv, repeat): {_NEEDS_REFERENCE}")
+    start = _position(int(edit["start"]), "the HGVS start", 1)
+    end = int(edit["end"]) if edit["end"] else start
+    if end < start:
+        raise VariantError("the HGVS end position is before its start")
+    if edit["same"]:
+        raise ReferenceCallError("'=' means no change: this is a reference call, not a variant")
+    op, seq, inserted = edit["op"].lower(), edit["seq"].upper(), edit["ins"]
+    if op == "delins" or inserted is not None:
+        if op == "del" and inserted is not None:  # older form: del<seq>ins<seq>
+            deleted, seq = seq, inserted.upper()
+        elif op == "delins" and inserted is None:
+            deleted = ""
+        else:
+            raise VariantError("malformed HGVS delins")
+        if not deleted:
+            raise VariantError(f"a delins without the deleted bases {_NEEDS_REFERENCE}")
+        if not seq:
+            raise VariantError("an HGVS delins needs inserted bases")
+        ref, alt, p0 = deleted, seq, start - 1
+    elif op == "ins":
+        if edit["end"] is None or end != start + 1:
+            raise VariantError("an HGVS insertion names its two flanking bases, e.g. g.100_101insAT")
+        if not seq:
+            raise VariantError("an HGVS insertion needs the inserted bases written out")
+        ref, alt, p0 = "", seq, start
+    elif not seq:
+        raise VariantError(f"a {op} without its bases written out {_NEEDS_REFERENCE}")
+    elif op == "del":
+        ref, alt, p0 = seq, "", start - 1
+    else:  # dup: written as ref=seq, alt=seq+seq so trimming lands where an anchored VCF record would
+        ref, alt, p0 = seq, seq + seq, start - 1
+    if op != "ins" and len(ref) != end - start + 1:
+        span = end - start + 1
+        raise InconsistentCoordinatesError(f"the HGVS range spans {span} bases but {len(ref)} are written")
+    return allele_variant(assembly, chromosome, p0, ref, alt, gene, aliases)
+
+
+_TRANSCRIPT = re.compile(
+    r"^(?P<acc>(?:[NX][MR]_\d+(?:\.\d+)?)|ENST\d+(?:\.\d+)?|LRG_\d+t\d+)(?:\((?P<gene>[A-Za-z0-9._-]+)\))?"
+    r":(?P<type>[cn])\.(?P<body>.+)$"
+)
+_PROTEIN = re.compile(
+    r"^(?P<acc>(?:[NX]P_\d+(?:\.\d+)?)|ENSP\d+(?:\.\d+)?|LRG_\d+p\d+)(?:\((?P<gene>[A-Za-z0-9._-]+)\))?"
+    r":(?P<type>p)\.(?P<body>.+)$"
+)
+
+
+def transcript_variant(hgvs_c: str, gene: str | None = None, aliases=()) -> Variant:
+    """Key a variant known only by c./n./p. HGVS as "hgvs:<accession>:<edit>" (kind TRANSCRIPT, unnormalised).
+
+    HGVS is case sensitive, so only the accession's letter prefix is upper-cased; a "(GENE)" after the
+    accession is dropped from the key (and used as the gene when none is given) so both spellings dedupe.
+    """
+    compact = "".join((hgvs_c or "").split())
+    head, sep, rest = compact.partition(":")
+    if not sep:
+        raise VariantError(
+            "a c./n./p. HGVS expression needs its transcript accession (NM_, NR_, XM_, ENST, LRG_..t..); "
+            "join it with the transcript reference sequence first"
+        )
+    gene_part = re.search(r"\(.*\)$", head)
+    accession = normalise_accession(head[: gene_part.start()] if gene_part else head)
+    candidate = accession + (gene_part.group(0) if gene_part else "") + ":" + rest
+    match = _TRANSCRIPT.match(candidate) or _PROTEIN.match(candidate)
+    if match and match["acc"][2] == "_" and "." not in match["acc"]:  # RefSeq: the version is part of the key
+        raise VariantError("a RefSeq accession in a variant key needs its version, e.g. NM_022787.3")
+    expression = f"{match['acc']}:{match['type']}.{match['body']}" if match else ""
+    if not match or not ALIAS_PATTERNS["hgvs.p" if match["type"] == "p" else "hgvs.c"].match(expression):
+        raise VariantError(
+            "unrecognised transcript HGVS; expected e.g. NM_022787.3:c.769G>A "
+            "(c./n. on NM_/NR_/XM_/XR_/ENST/LRG_..t, p. on NP_/XP_/ENSP/LRG_..p)"
+        )
+    return Variant(
+        key=f"hgvs:{expression}",
+        kind=VariantKind.TRANSCRIPT,
+        normalised=False,
+        gene=_text(gene) or match["gene"],
+        aliases=_aliases(aliases),
+    )
+
+
+def join_transcript(transcript: str | None, hgvs: str) -> str:
+    """Prefix a bare "c.1249C>T" with its transcript (-> "NM_022787.3:c.1249C>T"); a prefixed one is kept."""
+    expression = "".join((hgvs or "").split())
+    reference = "".join((transcript or "").split())
+    if ":" in expression or not reference:
+        return expression
+    return f"{normalise_accession(reference)}:{expression}"
+
+
+def structural_variant(
+    assembly: str,
+    chromosome: str,
+    start1: int,
+    end1: int,
+    copy_number: int | None = None,
+    gene: str | None = None,
+    aliases: Iterable[Alias | tuple[str, str]] = (),
+) -> Variant:
+    """Key a CNV or imprecise SV by region: "{assembly}:{chromosome}:{start}-{end}:CN{n}" (or ":SV")."""
+    assembly, chromosome = normalise_assembly(assembly), normalise_chromosome(chromosome)
+    start1 = _position(start1, "the region start", 1)
+    end1 = _position(end1, "the region end", start1)
+    if copy_number is not None:
+        if isinstance(copy_number, float) and copy_number.is_integer():
+            copy_number = int(copy_number)
+        copy_number = _position(copy_number, "the copy number", 0)
+    suffix = f"CN{copy_number}" if copy_number is not None else "SV"
+    return Variant(
+        key=f"{assembly}:{chromosome}:{start1}-{end1}:{suffix}",
+        kind=VariantKind.STRUCTURAL,
+        normalised=True,
+        assembly=assembly,
+        chromosome=chromosome,
+        position=start1,
+        gene=_text(gene),
+        aliases=_aliases(aliases),
+    )
+
+
+_SEQUENCE_ACCESSION = re.compile(r"^(?:[A-Z]{2}_\d+\.\d+|ENS[TG]\d+(?:\.\d+)?|LRG_\d+(?:t\d+)?)$")
+
+
+def repeat_variant(
+    gene: str | None, transcript_or_accession: str, motif: str, count: int, aliases=()
+) -> Variant:
+    """Key a repeat expansion: "repeat:{accession}:{MOTIF}[{count}]" (kind REPEAT, no allele)."""
+    accession = normalise_accession((transcript_or_accession or "").strip())
+    if not _SEQUENCE_ACCESSION.match(accession):
+        raise VariantError("a repeat expansion needs its reference sequence accession, e.g. NM_004643.4")
+    unit = _allele(motif, "repeat motif")
+    if not unit:
+        raise VariantError("the repeat motif is missing")
+    count = _position(count, "the repeat count", 0)
+    return Variant(
+        key=f"repeat:{accession}:{unit}[{count}]",
+        kind=VariantKind.REPEAT,
+        normalised=False,
+        gene=_text(gene),
+        aliases=_aliases(aliases),
+    )
