@@ -20,6 +20,7 @@ class VariantKind(StrEnum):
     TRANSCRIPT = "transcript"  # known only by a transcript HGVS expression: unnormalised key
     STRUCTURAL = "structural"  # CNV / imprecise SV: region key, no allele
     REPEAT = "repeat"  # repeat expansion: motif/count key, no allele
+    IDENTIFIER = "identifier"  # known only by an identifier (rsID, ClinVar ID) or an unparsable expression
 
 
 @dataclass(frozen=True)

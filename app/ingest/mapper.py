@@ -1,0 +1,259 @@
+"""The ingest entry point: one submitted FHIR report (Bundle, bare DiagnosticReport or lone Observation) ->
+:class:`app.domain.reports.MappedReport`.
+
+Pipeline: index every resource once (entries and contained) -> R4B validation per entry -> route each
+Observation on ``code`` -> read Variants (call, identity, aliases) and implications -> link implications to
+Variants (``derivedFrom``/``hasMember``, reverse index) -> classifications and per-patient case facts.
+Problems become :class:`Issue` objects with input paths; nothing here raises on bad input.
+
+Decisions (genomics-reporting.md, classification-aggregation.md §17 and the issue):
+
+- Only ``Present`` (LA9633-4) is a finding; absent/no-call/indeterminate are information issues. A missing
+  value is an error for lab submissions, and "present + warning" when ``lenient`` (hook-time EHR data).
+- Reference calls (ref == alt, or SO:0002073 wild type) are not findings (information issue).
+- Variant identity follows the precedence in :mod:`app.ingest.alleles`. CNVs (copy number 82155-3,
+  inner/outer ranges, CNV change types) become structural (region) variants and repeat-motif/repeat-number
+  components repeat variants; both are findings and can be classified like any other variant.
+- Classification type is ``germline`` for every Diagnostic Implication (and STU1 53037-8 Observation),
+  whatever
+  the genomic source class: somatic impact/oncogenicity profiles are not read yet. ``origin`` carries the
+  variant's genomic source class.
+- Unknown significance terms are kept verbatim with a warning; a 53037-8 component on the Variant itself is
+  accepted with a warning; an implication on a combination (parent Variant, Genotype, Haplotype, several
+  Variants) is skipped with an information issue; two different terms for one variant and condition in one
+  report are an error.
+- Date last evaluated: the implication's effective[x], else its ``issued``, else the report's ``issued``.
+- Submitter is never read from the bundle; ``performer`` keeps only an Organization's identifier value or id.
+- ``lenient`` also downgrades R4B structure errors to warnings.
+"""
+
+from __future__ import annotations
+
+from app.domain.reports import Finding, Issue, MappedReport
+from app.ingest import routing
+from app.ingest.bundle_index import BundleIndex, Entry, index_submission
+from app.ingest.cases import Subjects, build_cases, report_year_of
+from app.ingest.classifications import build_classifications, with_stated_terms
+from app.ingest.components import Components
+from app.ingest.findings import read_finding
+from app.ingest.implications import Assertion, read_assertions, significance_value
+from app.ingest.linking import ObservationGraph
+from app.ingest.report_header import read_issued, read_performer, read_status
+from app.ingest.validation import validate_submission
+from app.ingest.values import identifiers_of, list_of
+
+
+def map_submission(resource: dict, *, lenient: bool = False) -> MappedReport:
+    """Read one submission into a MappedReport; every problem is an Issue, never an exception."""
+    try:
+        return _Mapping(resource, lenient).run()
+    except Exception:
+        report = MappedReport()
+        report.issues.append(
+            Issue(
+                "fatal",
+                "exception",
+                "(root)",
+                "The submission could not be read; check that it is a FHIR R4 resource.",
+            )
+        )
+        return report
+
+
+class _Mapping:
+    """The state of mapping one submission."""
+
+    def __init__(self, resource: dict, lenient: bool) -> None:
+        self.resource = resource
+        self.lenient = lenient
+        self.report = MappedReport()
+        self.issues = self.report.issues
+        self.index: BundleIndex = index_submission(resource)
+        self.kinds: dict[Entry, str] = {}
+        self.components: dict[Entry, Components] = {}
+        self.variants: dict[Entry, Finding] = {}
+        self.not_findings: dict[Entry, str] = {}
+
+    def run(self) -> MappedReport:
+        self.issues.extend(self.index.issues)
+        if any(i.severity == "fatal" for i in self.issues):
+            return self.report
+        self.issues.extend(validate_submission(self.resource, self.index, lenient=self.lenient))
+        observations = self.index.of_type("Observation")
+        for entry in observations:
+            self.kinds[entry] = routing.route_observation(entry.resource)
+        head = self._read_header(observations)
+        graph = ObservationGraph(self.index, observations, self.kinds, self.issues)
+        self._flag_orphans(graph, head, observations)
+        subjects = Subjects(self.index)
+        if head is not None and head.resource_type == "DiagnosticReport":
+            subjects.report_subject = subjects.key_of(head)
+        mapped = [e for e in observations if subjects.check(e, self.kinds[e], self.issues)]
+        for entry in mapped:
+            if self.kinds[entry] == routing.VARIANT and not graph.is_parent(entry):
+                self._read_variant(entry)
+        assertions = self._read_implications(mapped, graph)
+        self.report.classifications = build_classifications(
+            [(assertion, self.variants[target]) for assertion, target in assertions], self.issues
+        )
+        findings = with_stated_terms(list(self.variants.items()), self.report.classifications)
+        year_sources = [head.resource] if head is not None else []
+        year_sources += [e.resource for e, _ in findings]
+        self.report.cases = build_cases(
+            self.index, subjects, self.kinds, findings, report_year_of(year_sources)
+        )
+        return self.report
+
+    def _read_header(self, observations: list[Entry]) -> Entry | None:
+        reports = self.index.of_type("DiagnosticReport")
+        if len(reports) > 1:
+            self.issues.append(
+                Issue(
+                    "error",
+                    "business-rule",
+                    reports[1].location,
+                    "More than one DiagnosticReport: submit one report per Bundle.",
+                )
+            )
+        head = reports[0] if reports else None
+        if (
+            head is None
+            and len(self.index.entries) >= 1
+            and self.index.entries[0].resource_type == "Observation"
+            and self.index.bundle_type is None
+        ):
+            head = self.index.entries[0]
+        if head is None:
+            return None
+        if head.resource_type == "DiagnosticReport":
+            self.report.report_identifiers = identifiers_of(head.resource)
+        self.report.status = read_status(head, self.issues)
+        self.report.issued = read_issued(head)
+        self.report.performer = read_performer(self.index, head)
+        return head
+
+    def _flag_orphans(self, graph: ObservationGraph, head: Entry | None, observations: list[Entry]) -> None:
+        if head is None or head.resource_type != "DiagnosticReport":
+            return
+        roots = []
+        for i, reference in enumerate(list_of(head.resource.get("result"))):
+            target = self.index.resolve(reference, head)
+            if target is not None:
+                roots.append(target)
+            elif isinstance(reference, dict) and isinstance(reference.get("reference"), str):
+                self.issues.append(
+                    Issue(
+                        "warning",
+                        "not-found",
+                        f"{head.location}.result[{i}]",
+                        "The referenced result is not in this submission.",
+                    )
+                )
+        reached = graph.reachable(roots)
+        for entry in observations:
+            if entry not in reached and self.kinds[entry] in routing.MAPPED_KINDS:
+                self.issues.append(
+                    Issue(
+                        "information",
+                        "informational",
+                        entry.location,
+                        "Not referenced from the DiagnosticReport (directly or through "
+                        "hasMember/derivedFrom); it is processed anyway.",
+                    )
+                )
+
+    def _components(self, entry: Entry) -> Components:
+        found = self.components.get(entry)
+        if found is None:
+            found = self.components[entry] = Components(entry.resource, entry.location)
+        return found
+
+    def _read_variant(self, entry: Entry) -> None:
+        finding, why = read_finding(entry, self._components(entry), self.lenient, self.issues)
+        if finding is None:
+            self.not_findings[entry] = why
+        else:
+            self.variants[entry] = finding
+
+    def _read_implications(
+        self, mapped: list[Entry], graph: ObservationGraph
+    ) -> list[tuple[Assertion, Entry]]:
+        out: list[tuple[Assertion, Entry]] = []
+        for entry in mapped:
+            kind = self.kinds[entry]
+            if kind == routing.VARIANT:
+                components = self._components(entry)
+                value = significance_value(components)
+                if value is None:
+                    continue
+                self.issues.append(
+                    Issue(
+                        "warning",
+                        "structure",
+                        value[1],
+                        "Clinical significance on the Variant "
+                        "itself is accepted, but belongs on a Diagnostic Implication.",
+                    )
+                )
+                targets, combination = ([entry], False) if not graph.is_parent(entry) else ([], True)
+            elif kind == routing.DIAGNOSTIC_IMPLICATION:
+                components = self._components(entry)
+                value = significance_value(components)
+                if value is None:
+                    self.issues.append(
+                        Issue(
+                            "information",
+                            "informational",
+                            entry.location,
+                            "Diagnostic implication without clinical significance (53037-8).",
+                        )
+                    )
+                    continue
+                targets, combination = graph.variant_targets(entry)
+            elif kind == routing.SIGNIFICANCE_STU1:
+                components = self._components(entry)
+                value = (entry.resource.get("valueCodeableConcept"), f"{entry.location}.valueCodeableConcept")
+                targets, combination = graph.variant_targets(entry)
+            else:
+                continue
+            assertions = read_assertions(
+                entry.resource, components, value[0], value[1], self.report.issued, self.issues
+            )
+            if not assertions:
+                continue
+            if combination:
+                self.issues.append(
+                    Issue(
+                        "information",
+                        "not-supported",
+                        entry.location,
+                        "This implication classifies a combination of variants (complex or "
+                        "compound variant, genotype or haplotype); it is not stored.",
+                    )
+                )
+                continue
+            if not targets:
+                self.issues.append(
+                    Issue(
+                        "warning",
+                        "not-found",
+                        f"{entry.location}.derivedFrom",
+                        "The variant this implication classifies is not in this submission; "
+                        "the classification is not stored.",
+                    )
+                )
+                continue
+            target = targets[0]
+            if target not in self.variants:
+                why = self.not_findings.get(target, "not identified")
+                self.issues.append(
+                    Issue(
+                        "warning",
+                        "business-rule",
+                        entry.location,
+                        f"The classified variant is {why}; the classification is not stored.",
+                    )
+                )
+                continue
+            out.extend((assertion, target) for assertion in assertions)
+        return out
