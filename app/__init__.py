@@ -19,12 +19,14 @@ class StartupError(RuntimeError):
 
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the Flask app from defaults, VARSHARE_* environment variables and ``config`` overrides."""
-    from app.api import health, tenants
+    from app.api import fhir, health, reports, tenants
     from app.api.context import Services, install_request_context
     from app.api.errors import install_error_handlers
+    from app.ingest.validation import warm_up
     from app.logs import configure_logging
     from app.sandbox import pages
     from app.services.health import unmigrated_databases
+    from app.services.ingest import Ingest
     from app.services.tenants import Tenants
     from app.store.database import Store
 
@@ -43,7 +45,10 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
     app = Flask(__name__, static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
-    app.extensions["varshare"] = Services(settings=settings, store=store, tenants=Tenants(store, settings))
+    tenant_service = Tenants(store, settings)
+    app.extensions["varshare"] = Services(settings=settings, store=store, tenants=tenant_service,
+                                          ingest=Ingest(store, tenant_service, settings))
+    warm_up()  # build the FHIR model validators once, not on the first lab's request
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -51,7 +56,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     install_request_context(app)
     install_error_handlers(app)
-    for blueprint in (health.bp, tenants.bp, pages.bp):
+    for blueprint in (health.bp, tenants.bp, fhir.bp, reports.bp, pages.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -41,6 +41,7 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     max_bundle_entries: int = 5000
     max_json_depth: int = 100
+    accept_preliminary_reports: bool = False  # preliminary/registered/partial reports are not shared by default
     # Proxy handling: number of trusted reverse proxies in front of the service (0 = none).
     trusted_proxies: int = 0
 

@@ -37,7 +37,11 @@ class JsonFormatter(logging.Formatter):
             # Type and code locations only: exception messages can quote input values (PHI).
             exc_type, _exc, tb = record.exc_info
             entry["error"] = exc_type.__name__ if exc_type else "error"
-            entry["stack"] = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(tb)[-8:]]
+            frames = traceback.extract_tb(tb)
+            # Our own frames tell where it went wrong; the innermost frame tells what failed.
+            ours = [f for f in frames if "/app/" in f.filename and "site-packages" not in f.filename]
+            shown = ours[-8:] + ([frames[-1]] if frames and (not ours or frames[-1] is not ours[-1]) else [])
+            entry["stack"] = [f"{f.filename}:{f.lineno} in {f.name}" for f in shown]
         return orjson.dumps(entry, default=str).decode("utf-8")
 
 

@@ -13,6 +13,7 @@ from flask import Flask, current_app, g, request
 
 from app.config import Settings
 from app.logs import request_id_var
+from app.services.ingest import Ingest
 from app.services.tenants import Tenants
 
 if TYPE_CHECKING:  # the api holds the store handle only to pass it to services
@@ -29,6 +30,7 @@ class Services:
     settings: Settings
     store: Store
     tenants: Tenants
+    ingest: Ingest
 
 
 def services() -> Services:
