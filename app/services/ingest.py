@@ -61,6 +61,10 @@ def issues_from_dicts(items: list[dict[str, str]]) -> list[Issue]:
     return [Issue(i["severity"], i["code"], i["location"], i["message"]) for i in items]
 
 
+class _StoredMeanwhile(Exception):
+    """An identical submission was stored by a concurrent request; answer with its receipt."""
+
+
 def _reject(status: int, code: str, location: str, message: str) -> IngestRejected:
     return IngestRejected(status, [Issue("error", code, location, message)])
 
@@ -101,7 +105,12 @@ class Ingest:
             raise _reject(422, "business-rule", "DiagnosticReport.status",
                           f"{mapped.status} reports are not shared; send the final report")
         identifier_hashes = [link_hash(key, f"report|{system}|{value}") for system, value in mapped.report_identifiers]
-        return self._store_report(caller, key, mapped, content_hash, identifier_hashes)
+        try:
+            return self._store_report(caller, key, mapped, content_hash, identifier_hashes)
+        except _StoredMeanwhile:
+            replay = self._replay(content_hash)
+            assert replay is not None
+            return replay
 
     def _replay(self, content_hash: str) -> IngestResult | None:
         with self._store.reading_vault() as vault:
@@ -120,6 +129,9 @@ class Ingest:
         warnings = [i for i in mapped.issues if i.severity != "error"]
         report_id = str(uuid.uuid4())
         with self._store.unit_of_work() as uow:
+            uow.lock_writes()
+            if links.find_report_id(uow.vault, content_hash) is not None:
+                raise _StoredMeanwhile  # the same content committed while we waited for the write lock
             prior_id = next((r for r in (links.find_report_id(uow.vault, h) for h in identifier_hashes) if r), None)
             prior = report_repo.find_report(uow.conn, prior_id) if prior_id else None
             if prior is not None and prior.submitter_id != caller.submitter_id:

@@ -125,6 +125,13 @@ class Tenants:
             return None
         return Caller(submitter_id=row.id, name=row.name, role=row.role, is_demo=row.is_demo)
 
+    def caller_named(self, name: str) -> Caller:
+        """Act as the institution ``name`` (administrative tools such as bulk ingest); refuses disabled ones."""
+        row = self.get(name)
+        if row.disabled:
+            raise TenantError(f"tenant {name!r} is disabled")
+        return Caller(submitter_id=row.id, name=row.name, role=row.role, is_demo=row.is_demo)
+
     def linkage_key(self, submitter_id: str) -> bytes:
         """The institution's linkage key, derived from the deployment's master key (never stored)."""
         return derive_linkage_key(self._settings.effective_linkage_key, submitter_id)

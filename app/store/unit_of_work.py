@@ -28,6 +28,7 @@ class UnitOfWork:
         self._vault: Connection | None = None
         self._transactions: list[Any] = []
         self.version: int | None = None
+        self._locked = False
 
     def __enter__(self) -> UnitOfWork:
         self._conn = self._open(self._engine)
@@ -54,12 +55,17 @@ class UnitOfWork:
             self._vault = self._open(self._vault_engine)
         return self._vault
 
+    def lock_writes(self) -> None:
+        """Serialise with every other writer until commit (SQLite already holds its write lock)."""
+        if not self._locked and self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": VERSION_LOCK_KEY})
+        self._locked = True
+
     def bump_version(self, kind: str, submitter_id: str | None, summary: dict[str, Any]) -> int:
         """Allocate the next store version for this unit of work (once) and record why."""
         if self.version is not None:
             return self.version
-        if self.conn.dialect.name == "postgresql":
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": VERSION_LOCK_KEY})
+        self.lock_writes()
         current = self.conn.execute(select(func.max(store_versions.c.version))).scalar()
         self.version = (current or 0) + 1
         self.conn.execute(insert(store_versions).values(

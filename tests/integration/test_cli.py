@@ -101,3 +101,34 @@ def test_sandbox_serves_healthz_from_an_empty_data_dir_within_a_minute(tmp_path)
         process.terminate()
         output, _ = process.communicate(timeout=20)
     assert "vs_demo_lab_alpha_PUBLIC_DEMO_TOKEN" in output and f"http://127.0.0.1:{port}/" in output
+
+
+@pytest.mark.parametrize("cli_env", ENGINES, indirect=True)
+def test_bulk_ingest_of_a_directory_with_a_summary(cli_env, tmp_path):
+    from tests.api.fhir_client import DATA
+
+    assert _run(cli_env, "db", "upgrade").exit_code == 0
+    assert _run(cli_env, "tenant", "add", "--name", "Bulk Lab", "--role", "lab").exit_code == 0
+    loaded = CliRunner().invoke(main, ["ingest", str(DATA / "genomics-reporting"), "--tenant", "Bulk Lab"],
+                                env=cli_env, catch_exceptions=False)
+    assert loaded.exit_code == 0, loaded.output
+    assert "accepted 24 " in loaded.stdout and "rejected 0" in loaded.stdout
+    assert "report" in loaded.stderr  # the progress bar
+
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    good = (DATA / "synthetic" / "grch38-spdi.json").read_bytes()
+    (mixed / "a-good.json").write_bytes(good)
+    (mixed / "b-broken.json").write_bytes(b"{not json")
+    (mixed / "c-invalid.json").write_bytes((DATA / "synthetic" / "unknown-element.json").read_bytes())
+    (mixed / "d-lines.ndjson").write_bytes(good.replace(b"\n", b"") + b"\n\n" + b'{"resourceType": "Patient"}\n')
+    result = CliRunner().invoke(main, ["ingest", str(mixed), "--tenant", "Bulk Lab", "--quiet"], env=cli_env,
+                                catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "accepted 1 " in result.stdout and "unchanged re-sends 1" in result.stdout and "rejected 3" in result.stdout
+    assert "b-broken.json: 400" in result.stdout and "not valid JSON" in result.stdout
+    assert "c-invalid.json: 422 at Bundle.entry[2].resource.component[1].valueStringg" in result.stdout
+    assert "d-lines.ndjson:3: 422" in result.stdout
+
+    nobody = CliRunner().invoke(main, ["ingest", str(mixed), "--tenant", "Nobody"], env=cli_env)
+    assert nobody.exit_code != 0 and "no tenant named" in nobody.output
