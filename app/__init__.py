@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,6 +59,10 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     install_error_handlers(app)
     for blueprint in (health.bp, tenants.bp, fhir.bp, reports.bp, pages.bp):
         app.register_blueprint(blueprint)
+    # Startup objects (FHIR models, validators) live for the whole process: keep them out of the cyclic
+    # collector's full passes, which otherwise stall requests that allocate large JSON documents.
+    gc.collect()
+    gc.freeze()
     return app
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 
 def exceeds_depth(value: object, max_depth: int) -> bool:
-    """True when ``value`` nests objects/arrays deeper than ``max_depth`` (iterative: no recursion limit)."""
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
+    """True when ``value`` nests objects/arrays deeper than ``max_depth`` (breadth-first: no recursion limit)."""
+    level = [value] if type(value) is dict or type(value) is list else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > max_depth:
             return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        below: list = []
+        for node in level:
+            children = node.values() if type(node) is dict else node
+            below.extend(c for c in children if type(c) is dict or type(c) is list)
+        level = below
     return False
