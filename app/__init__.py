@@ -20,15 +20,19 @@ class StartupError(RuntimeError):
 
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the Flask app from defaults, VARSHARE_* environment variables and ``config`` overrides."""
-    from app.api import fhir, health, reports, tenants
+    from app.api import fhir, health, openapi, privacy, reports, tenants, variants
     from app.api.context import Services, install_request_context
     from app.api.errors import install_error_handlers
     from app.ingest.validation import warm_up
     from app.logs import configure_logging
     from app.sandbox import pages
+    from app.services.curation import Curation
     from app.services.health import unmigrated_databases
     from app.services.ingest import Ingest
+    from app.services.reclassifications import Reclassifications
+    from app.services.releases import Releases
     from app.services.tenants import Tenants
+    from app.services.variants import VariantQueries
     from app.store.database import Store
 
     settings = config if isinstance(config, Settings) else load_settings(config)
@@ -47,8 +51,12 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     tenant_service = Tenants(store, settings)
-    app.extensions["varshare"] = Services(settings=settings, store=store, tenants=tenant_service,
-                                          ingest=Ingest(store, tenant_service, settings))
+    app.extensions["varshare"] = Services(
+        settings=settings, store=store, tenants=tenant_service, ingest=Ingest(store, tenant_service, settings),
+        variants=VariantQueries(store, settings.public_base_url), curation=Curation(store),
+        reclassifications=Reclassifications(store, settings.public_base_url),
+        releases=Releases(store, settings.release_dir),
+    )
     warm_up()  # build the FHIR model validators once, not on the first lab's request
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -57,7 +65,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     install_request_context(app)
     install_error_handlers(app)
-    for blueprint in (health.bp, tenants.bp, fhir.bp, reports.bp, pages.bp):
+    for blueprint in (health.bp, tenants.bp, fhir.bp, reports.bp, privacy.bp, variants.bp, openapi.bp,
+                      pages.bp):
         app.register_blueprint(blueprint)
     # Startup objects (FHIR models, validators) live for the whole process: keep them out of the cyclic
     # collector's full passes, which otherwise stall requests that allocate large JSON documents.

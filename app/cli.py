@@ -1,4 +1,4 @@
-"""The ``varshare`` command: serve, sandbox, db and tenant administration."""
+"""The ``varshare`` command: serve, sandbox, db, tenant administration, ingest and case erasure."""
 
 from __future__ import annotations
 
@@ -227,6 +227,103 @@ def tenant_enable(name: str) -> None:
     except _tenant_errors() as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"enabled {name}")
+
+
+@main.group(help="De-identified cases: erasure on an institution's request.")
+def case() -> None:
+    """Case commands."""
+
+
+@case.command("erase", help="Erase a patient's case data for one institution: its vault links, case facts, "
+                            "phenotypes and relatives. Its classifications of variants remain. The identifier "
+                            "is never printed or logged.")
+@click.option("--tenant", "tenant_name", required=True, help="Name of the institution the patient belongs to.")
+@click.option("--patient-identifier", "identifier", required=True, metavar="SYSTEM|VALUE",
+              help="Any identifier the institution's reports gave for the patient, e.g. http://hospital.example/mrn|123.")
+def case_erase(tenant_name: str, identifier: str) -> None:
+    from app.services.erasure import Erasure, ErasureError, parse_patient_identifier
+    from app.services.tenants import TenantError, Tenants
+
+    settings = _settings()
+    store = _store(settings)
+    try:
+        system, value = parse_patient_identifier(identifier)
+        result = Erasure(store, Tenants(store, settings)).erase_patient(tenant_name, system, value)
+    except (ErasureError, TenantError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.dispose()
+    if result.store_version is None:
+        click.echo(f"no case of {tenant_name} is linked to that identifier; nothing was erased")
+        return
+    click.echo(f"erased {result.cases} case(s) of {tenant_name}: {result.links} vault link(s), "
+               f"{result.case_facts} case fact(s), {result.phenotypes} phenotype(s), {result.relatives} relative(s); "
+               f"store version {result.store_version}. Classifications of variants were kept.")
+
+
+@main.group(help="Releases: named, immutable snapshots of the store with checksummed export files.")
+def release() -> None:
+    """Release commands."""
+
+
+def _releases():
+    from app.services.releases import Releases
+
+    settings = _settings()
+    return Releases(_store(settings), settings.release_dir)
+
+
+@release.command("create", help="Freeze the current store version as NAME and write its export files.")
+@click.argument("name")
+def release_create(name: str) -> None:
+    from app.services.releases import ReleaseError
+
+    try:
+        created = _releases().create(name)
+    except ReleaseError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"release {created['name']} at store version {created['version']}")
+    for entry in created["files"]:
+        click.echo(f"  {entry['name']}  {entry['bytes']} bytes  sha256 {entry['sha256']}")
+
+
+@release.command("list", help="List releases, newest first.")
+def release_list() -> None:
+    for item in _releases().list():
+        click.echo(f"{item['name']:<30} version {item['version']:<8} {item['created_at']}")
+
+
+@release.command("verify", help="Re-check a release's files against their recorded checksums.")
+@click.argument("name")
+def release_verify(name: str) -> None:
+    from app.services.releases import ReleaseError
+
+    try:
+        problems = _releases().verify(name)
+    except ReleaseError as exc:
+        raise click.ClickException(exc.message) from exc
+    if problems:
+        for problem in problems:
+            click.echo(f"  {problem}")
+        raise click.ClickException(f"release {name} does not verify")
+    click.echo(f"release {name}: every file matches its checksum")
+
+
+@main.group(help="Aggregate classifications.")
+def aggregates() -> None:
+    """Aggregate commands."""
+
+
+@aggregates.command("rebuild", help="Recompute every aggregate from the current submissions; any difference "
+                                    "from the stored ones is corrected under a new store version and reported.")
+def aggregates_rebuild() -> None:
+    from app.services.aggregation import rebuild_aggregates
+
+    store = _store(_settings())
+    summary = rebuild_aggregates(store)
+    store.dispose()
+    click.echo(f"checked {summary.variants} variants: {summary.changed} aggregates differed"
+               + (f" and were corrected at store version {summary.version}" if summary.version else ""))
 
 
 @main.command("ingest", help="Bulk-load report files (FHIR JSON, or NDJSON with one resource per line) as a tenant. "

@@ -17,6 +17,9 @@ MODES = ("production", "sandbox", "test")
 # Used only in sandbox/test mode when no linkage key is configured: clearly not a secret.
 DEMO_LINKAGE_KEY = "varshare-demo-linkage-key-NOT-SECRET-sandbox-and-tests-only"
 
+MIN_PRIVACY_K = 2  # sandbox and test: below 2 every count would be shown, which is no protection
+MIN_PRIVACY_K_PRODUCTION = 5  # the documented default is the floor in production; raise it (e.g. 11), never lower
+
 
 class ConfigError(RuntimeError):
     """The configuration cannot run: the message says which setting to fix."""
@@ -31,6 +34,7 @@ class Settings:
     database_url: str = ""  # default: sqlite file in data_dir
     linkage_database_url: str = ""  # default: a second sqlite file in data_dir
     linkage_key: str = field(default="", repr=False)  # secret; required in production
+    release_dir: str = ""  # default: data_dir/releases; release files are written here, read-only
     public_base_url: str = "http://127.0.0.1:8080"  # used for absolute links and JWT audiences
     log_level: str = "INFO"
     db_pool_size: int = 5
@@ -44,6 +48,8 @@ class Settings:
     accept_preliminary_reports: bool = False  # preliminary/registered/partial reports are not shared by default
     # Proxy handling: number of trusted reverse proxies in front of the service (0 = none).
     trusted_proxies: int = 0
+    # Small-cell threshold: case-level counts below k are shown as "<k". Production refuses k < 5.
+    privacy_k: int = 5
 
     @property
     def is_production(self) -> bool:
@@ -105,6 +111,12 @@ def _complete(settings: Settings) -> Settings:
         )
     if settings.linkage_key and len(settings.linkage_key) < 32:
         raise ConfigError("VARSHARE_LINKAGE_KEY must be at least 32 characters long")
+    minimum_k = MIN_PRIVACY_K_PRODUCTION if settings.is_production else MIN_PRIVACY_K
+    if settings.privacy_k < minimum_k:
+        raise ConfigError(f"VARSHARE_PRIVACY_K must be at least {minimum_k} in {settings.mode} mode "
+                          f"(small-cell protection; {MIN_PRIVACY_K_PRODUCTION} is the production floor)")
     if database_url == linkage_url:
         raise ConfigError("VARSHARE_LINKAGE_DATABASE_URL must name a different database than VARSHARE_DATABASE_URL")
-    return dataclasses.replace(settings, database_url=database_url, linkage_database_url=linkage_url)
+    release_dir = settings.release_dir or str(data_dir / "releases")
+    return dataclasses.replace(settings, database_url=database_url, linkage_database_url=linkage_url,
+                               release_dir=release_dir)

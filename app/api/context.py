@@ -13,8 +13,12 @@ from flask import Flask, current_app, g, request
 
 from app.config import Settings
 from app.logs import request_id_var
+from app.services.curation import Curation
 from app.services.ingest import Ingest
+from app.services.reclassifications import Reclassifications
+from app.services.releases import Releases
 from app.services.tenants import Tenants
+from app.services.variants import VariantQueries
 
 if TYPE_CHECKING:  # the api holds the store handle only to pass it to services
     from app.store.database import Store
@@ -31,6 +35,10 @@ class Services:
     store: Store
     tenants: Tenants
     ingest: Ingest
+    variants: VariantQueries
+    curation: Curation
+    reclassifications: Reclassifications
+    releases: Releases
 
 
 def services() -> Services:

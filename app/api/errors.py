@@ -26,7 +26,9 @@ def _is_fhir_path() -> bool:
 
 def json_response(payload, status: int = 200, *, mimetype: str = "application/json", headers=None) -> Response:
     """Serialise ``payload`` with orjson."""
-    return Response(orjson.dumps(payload), status=status, mimetype=mimetype, headers=headers)
+    # OPT_NON_STR_KEYS: SQLAlchemy row keys are str subclasses, which orjson refuses by default.
+    return Response(orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS), status=status, mimetype=mimetype,
+                    headers=headers)
 
 
 def operation_outcome(issues: list[dict]) -> dict:

@@ -89,6 +89,7 @@ class Classification:
     criteria_provided: bool = False
     criteria_code: str | None = None  # e.g. "acmg-amp-2015"; the method text itself is never kept
     date_last_evaluated: dt.date | None = None
+    date_precision: str = "day"  # "day" | "year": de-identification keeps only the year inside patient reports
     mode_of_inheritance: str | None = None  # coded, e.g. "HP:0000006"
     origin: str | None = None  # germline | somatic | fetal | de-novo | unknown | ...
     location: str = ""  # where in the input it came from (for issues and receipts)
@@ -105,6 +106,15 @@ class Finding:
     location: str = ""
 
 
+@dataclass(frozen=True)
+class Relative:
+    """A relative of the patient (family history): only relationship, sex and coded conditions are kept."""
+
+    relationship: str | None = None  # v3-RoleCode code, e.g. "MTH", "BRO"
+    sex: str | None = None  # administrative gender code: male | female | other | unknown
+    conditions: tuple[Condition, ...] = ()  # coded conditions only, never text
+
+
 @dataclass
 class CaseRecord:
     """Everything case-level one report says about one patient, before de-identification."""
@@ -114,6 +124,9 @@ class CaseRecord:
     findings: list[Finding] = field(default_factory=list)
     phenotypes: list[Condition] = field(default_factory=list)  # coded HPO / SNOMED phenotypes
     report_year: int | None = None
+    age_years: int | None = None  # whole years at the report, read in memory; de-identification replaces it
+    age: str | None = None  # what may be stored: "0".."89" or "90+" (set by de-identification)
+    relatives: list[Relative] = field(default_factory=list)
 
 
 @dataclass
@@ -124,6 +137,7 @@ class MappedReport:
     status: str = "final"  # final | amended | corrected | appended | preliminary | entered-in-error | ...
     issued: dt.date | None = None
     performer: str | None = None  # provenance only; never decides the submitter
+    about_patient: bool = False  # the report names a subject (classification-only submissions do not)
     classifications: list[Classification] = field(default_factory=list)
     cases: list[CaseRecord] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)

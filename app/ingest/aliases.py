@@ -2,13 +2,16 @@
 
 Values must match the identifier pattern of their alias kind (``app.domain.variants.ALIAS_PATTERNS``) to be
 kept, so free text is never stored as an identifier; a variation code given only as text is kept as a ``text``
-alias (genomics-reporting.md §4.2, §5.3 step 6).
+alias (genomics-reporting.md §4.2, §5.3 step 6) only when it has the conservative "GENE protein-change" shape
+of the privacy policy (``app.deid.policy.TEXT_ALIAS``, e.g. "EGFR L858R"); other text might be prose carrying
+patient data and is dropped with an information issue. Gene symbols must look like HGNC symbols.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.deid.policy import GENE_SYMBOL, TEXT_ALIAS
 from app.domain.reports import Alias
 from app.domain.variants import (
     ALIAS_PATTERNS,
@@ -58,6 +61,10 @@ class Identifiers:
             return False
         if kind == "text" and len(value) > _TEXT_LIMIT:
             self.notes.append((location, "A variation text longer than 200 characters was not kept."))
+            return False
+        if kind == "text" and not TEXT_ALIAS.match(value):
+            self.notes.append((location, "A variation given only as free text was not kept: text is kept only "
+                                         "in the form 'GENE protein-change' (e.g. EGFR L858R)."))
             return False
         self.aliases.setdefault(Alias(kind, value), None)
         bucket = {
@@ -154,7 +161,12 @@ def read_identifiers(components: Components) -> Identifiers:
     ids = Identifiers()
     gene_item = components.first(GENE)
     if gene_item is not None:
-        ids.gene = _gene_symbol(gene_item[1].get("valueCodeableConcept"))
+        symbol = _gene_symbol(gene_item[1].get("valueCodeableConcept"))
+        if symbol is not None and not GENE_SYMBOL.match(symbol):
+            ids.notes.append((components.location(gene_item[0]),
+                              "The gene is not an HGNC symbol (letters and digits, e.g. BRCA1) and was not kept."))
+            symbol = None
+        ids.gene = symbol
     ids.transcript = _first_code(components, TRANSCRIPT_REF_SEQ)
     ids.genomic_accession = _first_code(components, GENOMIC_REF_SEQ, None)
     if ids.transcript is None and ids.genomic_accession is None:
@@ -164,6 +176,8 @@ def read_identifiers(components: Components) -> Identifiers:
             location = components.location(index)
             concept = component.get("valueCodeableConcept")
             values = [c for _, c, _ in codings(concept)] or [v for v in [concept_text(concept)] if v]
+            if not values and isinstance(component.get("valueString"), str):
+                values = [component["valueString"]]  # not the IG's shape, but sent: read, validate, guard
             for value in values:
                 if kind == "hgvs.c":
                     value = join_transcript(ids.transcript, value)

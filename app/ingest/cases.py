@@ -7,12 +7,16 @@ one (e.g. a molecular consequence) is a warning.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from app.deid.ages import age_in_years
 from app.domain.reports import CaseRecord, Condition, Finding, Issue
 from app.ingest.bundle_index import BundleIndex, Entry
 from app.ingest.codings import HPO, codings
 from app.ingest.conditions import condition_from_coding, phenotypes_from_concept
+from app.ingest.relatives import read_relatives
 from app.ingest.routing import MAPPED_KINDS, OTHER
-from app.ingest.values import identifiers_of
+from app.ingest.values import date_of, identifiers_of
 
 _NEGATIVE = frozenset({"refuted", "entered-in-error"})
 
@@ -109,8 +113,11 @@ def build_cases(
     kinds: dict[Entry, str],
     findings: list[tuple[Entry, Finding]],
     report_year: int | None,
+    report_date: dt.date | None = None,
 ) -> list[CaseRecord]:
-    """One CaseRecord per subject with findings or phenotypes; none when no subject is named anywhere."""
+    """One CaseRecord per subject with findings, phenotypes or family history; none when no subject is named.
+
+    The patient's age at ``report_date`` is computed in memory from ``birthDate`` (which is never kept)."""
     by_subject: dict[object, list[Finding]] = {}
     for entry, finding in findings:
         key = subjects.key_of(entry) or subjects.report_subject
@@ -121,11 +128,15 @@ def build_cases(
     cases = []
     for key, found in by_subject.items():
         phenotypes = phenotypes_of(index, subjects, kinds, key)
-        if not found and not phenotypes:
+        relatives = read_relatives(index, key)
+        if not found and not phenotypes and not relatives:
             continue
-        identifiers = []
+        identifiers: list[tuple[str, str]] = []
+        age = None
         if isinstance(key, Entry) and key.resource_type == "Patient":
             identifiers = identifiers_of(key.resource)
+            born = date_of(key.resource.get("birthDate"))
+            age = age_in_years(born, report_date) if born and report_date else None
         cases.append(
             CaseRecord(
                 patient_ref=subjects.reference_of(key),
@@ -133,13 +144,15 @@ def build_cases(
                 findings=found,
                 phenotypes=phenotypes,
                 report_year=report_year,
+                age_years=age,
+                relatives=relatives,
             )
         )
     return cases
 
 
-def report_year_of(resources: list[dict]) -> int | None:
-    """The year of the first ``issued``/``effective[x]`` among the given resources (report first)."""
+def report_date_of(resources: list[dict]) -> dt.date | None:
+    """The date of the first ``issued``/``effective[x]`` among the given resources (report first)."""
     for resource in resources:
         for value in (
             resource.get("issued"),
@@ -148,6 +161,7 @@ def report_year_of(resources: list[dict]) -> int | None:
             if isinstance(resource.get("effectivePeriod"), dict)
             else None,
         ):
-            if isinstance(value, str) and len(value) >= 4 and value[:4].isdigit():
-                return int(value[:4])
+            found = date_of(value)
+            if found is not None:
+                return found
     return None

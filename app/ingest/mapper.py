@@ -32,7 +32,7 @@ from __future__ import annotations
 from app.domain.reports import Finding, Issue, MappedReport
 from app.ingest import routing
 from app.ingest.bundle_index import BundleIndex, Entry, index_submission
-from app.ingest.cases import Subjects, build_cases, report_year_of
+from app.ingest.cases import Subjects, build_cases, report_date_of
 from app.ingest.classifications import build_classifications, with_stated_terms
 from app.ingest.components import Components
 from app.ingest.findings import read_finding
@@ -99,9 +99,11 @@ class _Mapping:
         findings = with_stated_terms(list(self.variants.items()), self.report.classifications)
         year_sources = [head.resource] if head is not None else []
         year_sources += [e.resource for e, _ in findings]
+        report_date = report_date_of(year_sources)
         self.report.cases = build_cases(
-            self.index, subjects, self.kinds, findings, report_year_of(year_sources)
+            self.index, subjects, self.kinds, findings, report_date.year if report_date else None, report_date
         )
+        self.report.about_patient = subjects.report_subject is not None or bool(self.index.of_type("Patient"))
         return self.report
 
     def _read_header(self, observations: list[Entry]) -> Entry | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 
 from app.api.context import services
 from app.services.overview import store_overview
@@ -17,3 +17,17 @@ def overview():
     current = services()
     return render_template("overview.html", overview=store_overview(current.store),
                            mode=current.settings.mode, base_url=current.settings.public_base_url)
+
+
+@bp.get("/variants/<variant_id>")
+def variant_page(variant_id: str):
+    """A variant as a geneticist reads it: aggregate and stars, conflicts, submitters, conditions, timeline."""
+    current = services()
+    detail = current.variants.detail(variant_id, k=current.settings.privacy_k)
+    if detail is None:
+        abort(404)
+    if detail.get("merged_into"):
+        return render_template("merged.html", detail=detail, mode=current.settings.mode), 200
+    history = current.variants.history(variant_id, limit=200).items
+    timeline = [event for event in reversed(history) if "condition_key" not in event]
+    return render_template("variant.html", v=detail, timeline=timeline, mode=current.settings.mode)

@@ -16,9 +16,16 @@ from typing import Any
 import orjson
 
 from app.config import Settings
+from app.deid.deny_list import DenyList
+from app.deid.outgoing import report_fields
+from app.deid.phi_guard import find_phi
+from app.deid.policy import build_policy
+from app.deid.reports import deidentify_report
 from app.domain.reports import Issue, MappedReport
 from app.ingest.mapper import map_submission
+from app.ingest.phi_sources import collect_phi
 from app.security.linkage_keys import link_hash
+from app.services.aggregation import recompute_aggregates
 from app.services.failures import store_failures_as_unavailable
 from app.services.tenants import Caller, Tenants
 from app.store import cases as case_repo
@@ -69,6 +76,19 @@ def _reject(status: int, code: str, location: str, message: str) -> IngestReject
     return IngestRejected(status, [Issue("error", code, location, message)])
 
 
+def refuse_phi(deny: DenyList, mapped: MappedReport, receipt: dict[str, Any]) -> None:
+    """The PHI guard: raise 422 when anything about to be stored carries an identifying value of the bundle.
+
+    Called inside the unit of work, so a hit rolls everything back. Issues name the field, never the value."""
+    hits = find_phi(deny, report_fields(mapped, receipt))
+    if hits:
+        raise IngestRejected(422, [Issue("error", "security", hit.location,
+                                         f"PHI guard: the {hit.field} would carry a {hit.category} that appears "
+                                         "elsewhere in this submission; the submission was refused and nothing "
+                                         "was stored. Remove identifying data from coded fields.")
+                                   for hit in hits])
+
+
 class Ingest:
     """Stores mapped reports for an authenticated submitter."""
 
@@ -76,6 +96,7 @@ class Ingest:
         self._store = store
         self._tenants = tenants
         self._settings = settings
+        self._policy = build_policy(settings.privacy_k)
 
     def submit(self, caller: Caller, resource: dict) -> IngestResult:
         """Map, check and store one report (a Bundle, a DiagnosticReport or an Observation)."""
@@ -101,12 +122,14 @@ class Ingest:
         errors = mapped.errors
         if errors:
             raise IngestRejected(422, errors)
+        mapped = deidentify_report(mapped, self._policy)
+        deny = collect_phi(resource)
         if mapped.status in PRELIMINARY and not self._settings.accept_preliminary_reports:
             raise _reject(422, "business-rule", "DiagnosticReport.status",
                           f"{mapped.status} reports are not shared; send the final report")
         identifier_hashes = [link_hash(key, f"report|{system}|{value}") for system, value in mapped.report_identifiers]
         try:
-            return self._store_report(caller, key, mapped, content_hash, identifier_hashes)
+            return self._store_report(caller, key, mapped, content_hash, identifier_hashes, deny)
         except _StoredMeanwhile:
             replay = self._replay(content_hash)
             assert replay is not None
@@ -125,7 +148,7 @@ class Ingest:
                             issues=issues_from_dicts(row.summary.get("issues", [])))
 
     def _store_report(self, caller: Caller, key: bytes, mapped: MappedReport, content_hash: str,
-                      identifier_hashes: list[str]) -> IngestResult:
+                      identifier_hashes: list[str], deny: DenyList) -> IngestResult:
         warnings = [i for i in mapped.issues if i.severity != "error"]
         report_id = str(uuid.uuid4())
         with self._store.unit_of_work() as uow:
@@ -169,6 +192,10 @@ class Ingest:
             else:
                 receipt = self._store_content(uow, caller, key, mapped, report_id, revision, version, warnings,
                                               withdrawn, prior if active else None)
+            affected = withdrawn | {v["id"] for v in receipt["variants"]} | {m["from"] for m in receipt["merged"]}
+            recompute_aggregates(uow.conn, affected, version, "retraction" if mapped.status in RETRACTING else
+                                 "amendment" if active else "submission", report_id)
+            refuse_phi(deny, mapped, receipt)
             report_repo.set_summary(uow.conn, report_id, receipt)
             for h in identifier_hashes:
                 links.link_report(uow.vault, caller.submitter_id, h, "identifier", report_id)
@@ -182,12 +209,14 @@ class Ingest:
         stored = store_variants(uow.conn, variants, version)
         conditions = [c.condition for c in mapped.classifications]
         conditions += [p for case in mapped.cases for p in case.phenotypes]
+        conditions += [c for case in mapped.cases for r in case.relatives for c in r.conditions]
         submission_repo.store_conditions(uow.conn, conditions)
         items = [SubmissionInput(
             variant_id=stored.ids[c.variant.key], condition_key=c.condition.key,
             classification_type=c.classification_type, term=c.term, term_recognised=c.term_recognised,
             criteria_provided=c.criteria_provided, criteria_code=c.criteria_code,
             date_last_evaluated=c.date_last_evaluated, mode_of_inheritance=c.mode_of_inheritance, origin=c.origin,
+            date_precision=c.date_precision,
         ) for c in mapped.classifications]
         changes = submission_repo.record_submissions(uow.conn, caller.submitter_id, report_id, items, version)
         if changes.stale:
@@ -205,6 +234,7 @@ class Ingest:
         phenotypes: list[tuple[str, str]] = []
         new_links: dict[str, str] = {}
         case_ids: list[str] = []
+        relatives: list[tuple[str, list]] = []
         for case in mapped.cases:
             hashes = [link_hash(key, f"patient|{system.strip()}|{value.strip()}")
                       for system, value in case.patient_identifiers]
@@ -219,14 +249,18 @@ class Ingest:
             facts.extend({
                 "id": str(uuid.uuid4()), "case_id": case_id, "report_id": report_id,
                 "variant_id": variant_ids[f.variant.key], "zygosity": f.zygosity, "origin": f.origin,
-                "stated_term": f.stated_term, "report_year": case.report_year, "created_version": version,
+                "stated_term": f.stated_term, "report_year": case.report_year, "age_at_report": case.age,
+                "created_version": version,
             } for f in case.findings)
             phenotypes.extend((case_id, p.key) for p in case.phenotypes)
+            relatives.append((case_id, case.relatives))
         if not case_ids:
             return 0
         case_repo.ensure_cases(uow.conn, caller.submitter_id, case_ids, version)
         case_repo.insert_case_facts(uow.conn, facts)
         case_repo.add_case_phenotypes(uow.conn, phenotypes, version)
+        for case_id, family in relatives:
+            case_repo.insert_relatives(uow.conn, case_id, report_id, family, version)
         links.link_cases(uow.vault, caller.submitter_id, new_links)
         return len(facts)
 

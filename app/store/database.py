@@ -32,6 +32,15 @@ class Store:
             yield connection
 
     @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read transaction that sees one consistent state of the shared store throughout (exports)."""
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
+
+    @contextmanager
     def reading_vault(self) -> Iterator[Connection]:
         """A read-only connection to the linkage vault."""
         with self.vault_engine.connect() as connection:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from app.store.vault_tables import patient_links, report_links
 
@@ -45,3 +45,21 @@ def link_report(vault: Connection, submitter_id: str, link_hash: str, kind: str,
                                                   report_id=report_id, created_at=dt.datetime.now(dt.UTC)))
     else:
         vault.execute(update(report_links).where(report_links.c.link_hash == link_hash).values(report_id=report_id))
+
+
+def find_own_case_ids(vault: Connection, submitter_id: str, hashes: Iterable[str]) -> set[str]:
+    """The case ids one institution's hashes link to (another institution's links are never returned)."""
+    wanted = sorted(set(hashes))
+    if not wanted:
+        return set()
+    return set(vault.execute(select(patient_links.c.case_id).where(
+        patient_links.c.link_hash.in_(wanted), patient_links.c.submitter_id == submitter_id)).scalars())
+
+
+def unlink_cases(vault: Connection, submitter_id: str, case_ids: Iterable[str]) -> int:
+    """Remove every link of one institution to the given cases (all identifiers of the patient); returns how many."""
+    wanted = sorted(set(case_ids))
+    if not wanted:
+        return 0
+    return vault.execute(delete(patient_links).where(patient_links.c.case_id.in_(wanted),
+                                                     patient_links.c.submitter_id == submitter_id)).rowcount

@@ -34,6 +34,7 @@ class SubmissionInput:
     date_last_evaluated: dt.date | None
     mode_of_inheritance: str | None
     origin: str | None
+    date_precision: str = "day"  # "year" when de-identification kept only the year
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -113,6 +114,7 @@ def record_submissions(conn: Connection, submitter_id: str, report_id: str | Non
             "condition_key": item.condition_key, "classification_type": item.classification_type,
             "term": item.term, "term_recognised": item.term_recognised, "criteria_provided": item.criteria_provided,
             "criteria_code": item.criteria_code, "date_last_evaluated": item.date_last_evaluated,
+            "date_last_evaluated_precision": item.date_precision if item.date_last_evaluated else None,
             "mode_of_inheritance": item.mode_of_inheritance, "origin": item.origin, "revision": revision,
             "report_id": report_id, "created_version": version, "superseded_version": version if stale else None,
             "retracted": False, "flagged": False,
@@ -141,3 +143,17 @@ def withdraw_report_submissions(conn: Connection, report_id: str, version: int, 
         conn.execute(update(submissions).where(submissions.c.id.in_([r.id for r in rows]))
                      .values(superseded_version=version, retracted=retract))
     return {r.variant_id for r in rows}
+
+
+def find_submission(conn: Connection, submission_id: str) -> dict | None:
+    """One submission row by id."""
+    row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def set_flag(conn: Connection, submission_id: str, *, flagged: bool, reason: str | None, by: str | None,
+             version: int) -> None:
+    """Flag (or unflag) one submission version."""
+    conn.execute(update(submissions).where(submissions.c.id == submission_id).values(
+        flagged=flagged, flag_reason=reason if flagged else None, flagged_by=by if flagged else None,
+        flagged_version=version))

@@ -130,6 +130,7 @@ submissions = Table(
     Column("criteria_provided", Boolean, nullable=False),
     Column("criteria_code", String(60), nullable=True),
     Column("date_last_evaluated", Date, nullable=True),
+    Column("date_last_evaluated_precision", String(5), nullable=True),  # day | year (inside patient reports)
     Column("mode_of_inheritance", String(40), nullable=True),
     Column("origin", String(30), nullable=True),
     Column("revision", Integer, nullable=False),  # 1, 2, ... per (submitter, variant, condition, type)
@@ -210,7 +211,8 @@ case_facts = Table(
     Column("zygosity", String(20), nullable=True),
     Column("origin", String(30), nullable=True),
     Column("stated_term", String(200), nullable=True),
-    Column("report_year", Integer, nullable=True),
+    Column("report_year", Integer, nullable=True),  # NULL when the age is top-coded ("90+")
+    Column("age_at_report", String(3), nullable=True),  # whole years "0".."89", or "90+"
     Column("created_version", BigInteger, nullable=False),
     Column("superseded_version", BigInteger, nullable=True),
     Index("ix_case_facts_case", "case_id"),
@@ -223,6 +225,27 @@ case_phenotypes = Table(
     Column("case_id", String(36), ForeignKey("cases.id"), primary_key=True),
     Column("condition_key", String(300), ForeignKey("conditions.key"), primary_key=True),
     Column("created_version", BigInteger, nullable=False),
+)
+
+case_relatives = Table(
+    "case_relatives",
+    metadata,
+    Column("id", String(36), primary_key=True),  # random; relatives are never linked to anyone
+    Column("case_id", String(36), ForeignKey("cases.id"), nullable=False),
+    Column("report_id", String(36), ForeignKey("reports.id"), nullable=False),
+    Column("relationship", String(10), nullable=True),  # v3-RoleCode code
+    Column("sex", String(10), nullable=True),  # administrative gender code
+    Column("created_version", BigInteger, nullable=False),
+    Column("superseded_version", BigInteger, nullable=True),
+    Index("ix_case_relatives_case", "case_id"),
+    Index("ix_case_relatives_report", "report_id"),
+)
+
+case_relative_conditions = Table(
+    "case_relative_conditions",
+    metadata,
+    Column("relative_id", String(36), ForeignKey("case_relatives.id"), primary_key=True),
+    Column("condition_key", String(300), ForeignKey("conditions.key"), primary_key=True),
 )
 
 releases = Table(

@@ -132,3 +132,29 @@ def test_bulk_ingest_of_a_directory_with_a_summary(cli_env, tmp_path):
 
     nobody = CliRunner().invoke(main, ["ingest", str(mixed), "--tenant", "Nobody"], env=cli_env)
     assert nobody.exit_code != 0 and "no tenant named" in nobody.output
+
+
+@pytest.mark.parametrize("cli_env", ENGINES, indirect=True)
+def test_release_and_rebuild_commands(cli_env, tmp_path):
+    from tests.api.fhir_client import DATA
+
+    assert _run(cli_env, "db", "upgrade").exit_code == 0
+    assert _run(cli_env, "tenant", "add", "--name", "Bulk Lab", "--role", "lab").exit_code == 0
+    result = CliRunner().invoke(main, ["ingest", str(DATA / "synthetic" / "every-term.json"), "--tenant", "Bulk Lab",
+                                       "--quiet"], env=cli_env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    rebuilt = _run(cli_env, "aggregates", "rebuild")
+    assert rebuilt.exit_code == 0 and "0 aggregates differed" in rebuilt.output
+    assert "checked 13 variants" in rebuilt.output
+    created = _run(cli_env, "release", "create", "first")
+    assert created.exit_code == 0 and "variant_summary.tsv" in created.output and "sha256" in created.output
+    assert "first" in _run(cli_env, "release", "list").output
+    assert _run(cli_env, "release", "verify", "first").exit_code == 0
+    again = CliRunner().invoke(main, ["release", "create", "first"], env=cli_env)
+    assert again.exit_code != 0 and "immutable" in again.output
+    # Tampering with a file is detected.
+    tsv = tmp_path / "releases" / "first" / "variant_summary.tsv"
+    tsv.chmod(0o644)
+    tsv.write_text(tsv.read_text() + "tampered\n")
+    broken = CliRunner().invoke(main, ["release", "verify", "first"], env=cli_env)
+    assert broken.exit_code != 0 and "checksum differs" in broken.output

@@ -58,3 +58,13 @@ def test_vault_must_be_a_separate_database():
 def test_linkage_key_is_not_in_repr():
     settings = load_settings(environ={"VARSHARE_LINKAGE_KEY": KEY})
     assert KEY not in repr(settings)
+
+
+def test_privacy_k_defaults_to_5_and_production_refuses_less():
+    assert load_settings(environ={"VARSHARE_LINKAGE_KEY": KEY}).privacy_k == 5
+    assert load_settings({"privacy_k": 11}, environ={"VARSHARE_LINKAGE_KEY": KEY}).privacy_k == 11
+    with pytest.raises(ConfigError, match="VARSHARE_PRIVACY_K"):
+        load_settings(environ={"VARSHARE_LINKAGE_KEY": KEY, "VARSHARE_PRIVACY_K": "3"})
+    assert load_settings({"mode": "sandbox", "privacy_k": 2}, environ={}).privacy_k == 2
+    with pytest.raises(ConfigError, match="at least 2"):
+        load_settings({"mode": "test", "privacy_k": 1}, environ={})

@@ -1,0 +1,148 @@
+"""Read queries over variants: lookup by key, alias or gene, details, submissions and case counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from app.store.tables import (
+    case_facts,
+    cases,
+    change_events,
+    conditions,
+    submissions,
+    submitters,
+    variant_aliases,
+    variants,
+)
+
+CHUNK = 500
+
+
+def _follow(row) -> str:
+    return row.merged_into or row.id
+
+
+def ids_for_keys(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
+    """Stored variant id for each known key (following merges)."""
+    wanted = sorted(set(keys))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        rows = conn.execute(select(variants.c.key, variants.c.id, variants.c.merged_into)
+                            .where(variants.c.key.in_(wanted[start:start + CHUNK])))
+        found.update({row.key: _follow(row) for row in rows})
+    return found
+
+
+def ids_for_aliases(conn: Connection, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Stored variant id for each known (alias kind, value) pair (following merges)."""
+    wanted = sorted(set(pairs))
+    found: dict[tuple[str, str], str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start:start + CHUNK]
+        match = or_(*(and_(variant_aliases.c.kind == kind, variant_aliases.c.value == value) for kind, value in chunk))
+        rows = conn.execute(select(variant_aliases.c.kind, variant_aliases.c.value, variants.c.id,
+                                   variants.c.merged_into)
+                            .join(variants, variants.c.id == variant_aliases.c.variant_id).where(match))
+        for row in rows:
+            found[(row.kind, row.value)] = _follow(row)
+    return found
+
+
+def ids_for_gene(conn: Connection, gene: str, after: str | None, limit: int) -> list[str]:
+    """Unmerged variants of a gene (case-insensitive symbol), by id, for paging."""
+    query = (select(variants.c.id).where(func.upper(variants.c.gene) == gene.upper(), variants.c.merged_into.is_(None))
+             .order_by(variants.c.id).limit(limit))
+    if after:
+        query = query.where(variants.c.id > after)
+    return list(conn.execute(query).scalars())
+
+
+def variant_rows(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Variant rows by id."""
+    wanted = sorted(set(ids))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), CHUNK):
+        for row in conn.execute(select(variants).where(variants.c.id.in_(wanted[start:start + CHUNK]))).mappings():
+            found[row["id"]] = dict(row)
+    return found
+
+
+def aliases_of(conn: Connection, variant_id: str) -> list[tuple[str, str]]:
+    """Every (kind, value) alias of a variant (a merge copies the merged record's aliases over)."""
+    rows = conn.execute(select(variant_aliases.c.kind, variant_aliases.c.value)
+                        .where(variant_aliases.c.variant_id == variant_id)
+                        .order_by(variant_aliases.c.kind, variant_aliases.c.value))
+    return [(kind, value) for kind, value in rows]
+
+
+def submissions_of(conn: Connection, variant_id: str, as_of: int | None = None) -> list[dict[str, Any]]:
+    """Current submissions of a variant (or those current at store version ``as_of``), with submitter and
+    condition details."""
+    query = (select(submissions.c.id, submissions.c.revision, submissions.c.term, submissions.c.term_recognised,
+                    submissions.c.criteria_provided, submissions.c.criteria_code, submissions.c.condition_key,
+                    submissions.c.classification_type, submissions.c.date_last_evaluated,
+                    submissions.c.mode_of_inheritance, submissions.c.origin, submissions.c.flagged,
+                    submissions.c.flag_reason, submissions.c.created_version, submitters.c.id.label("submitter_id"),
+                    submitters.c.name.label("submitter"), submitters.c.role, conditions.c.system, conditions.c.code,
+                    conditions.c.label)
+             .join(submitters, submitters.c.id == submissions.c.submitter_id)
+             .join(conditions, conditions.c.key == submissions.c.condition_key)
+             .where(submissions.c.variant_id == variant_id)
+             .order_by(submitters.c.name, submissions.c.condition_key))
+    if as_of is None:
+        query = query.where(submissions.c.superseded_version.is_(None))
+    else:
+        query = query.where(submissions.c.created_version <= as_of,
+                            or_(submissions.c.superseded_version.is_(None), submissions.c.superseded_version > as_of))
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def conditions_by_key(conn: Connection, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Condition rows by key."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    return {row["key"]: dict(row) for row in conn.execute(select(conditions).where(conditions.c.key.in_(wanted)))
+            .mappings()}
+
+
+def case_counts(conn: Connection, variant_id: str) -> dict[str, Any]:
+    """Distinct cases carrying the variant now, in total and by zygosity (raw numbers: callers apply k)."""
+    current = and_(case_facts.c.variant_id == variant_id, case_facts.c.superseded_version.is_(None))
+    total = conn.execute(select(func.count(func.distinct(case_facts.c.case_id))).where(current)).scalar() or 0
+    by_zygosity = {zygosity or "not stated": n for zygosity, n in conn.execute(
+        select(case_facts.c.zygosity, func.count(func.distinct(case_facts.c.case_id))).where(current)
+        .group_by(case_facts.c.zygosity))}
+    return {"carriers": total, "zygosity": by_zygosity}
+
+
+def submitter_summaries(conn: Connection) -> list[dict[str, Any]]:
+    """Every active institution with role and counts of current submissions and variants classified."""
+    counts = (select(submissions.c.submitter_id, func.count().label("submissions"),
+                     func.count(func.distinct(submissions.c.variant_id)).label("variants"))
+              .where(submissions.c.superseded_version.is_(None)).group_by(submissions.c.submitter_id).subquery())
+    rows = conn.execute(select(submitters.c.id, submitters.c.name, submitters.c.role,
+                               func.coalesce(counts.c.submissions, 0).label("submissions"),
+                               func.coalesce(counts.c.variants, 0).label("variants"))
+                        .outerjoin(counts, counts.c.submitter_id == submitters.c.id)
+                        .where(submitters.c.disabled.is_(False)).order_by(submitters.c.name))
+    return [dict(row) for row in rows.mappings()]
+
+
+def own_case_facts_with_changes(conn: Connection, submitter_id: str, since: int) -> list[dict[str, Any]]:
+    """The institution's current case facts whose variant's variant-level aggregate changed after ``since``."""
+    latest = (select(change_events.c.variant_id, func.max(change_events.c.version).label("changed_version"))
+              .where(change_events.c.version > since, change_events.c.condition_key == "")
+              .group_by(change_events.c.variant_id).subquery())
+    query = (select(case_facts.c.case_id, case_facts.c.report_id, case_facts.c.variant_id, case_facts.c.stated_term,
+                    case_facts.c.report_year, case_facts.c.zygosity, variants.c.key, variants.c.gene,
+                    latest.c.changed_version)
+             .join(cases, cases.c.id == case_facts.c.case_id)
+             .join(variants, variants.c.id == case_facts.c.variant_id)
+             .join(latest, latest.c.variant_id == case_facts.c.variant_id)
+             .where(cases.c.submitter_id == submitter_id, case_facts.c.superseded_version.is_(None))
+             .order_by(case_facts.c.case_id, variants.c.key))
+    return [dict(row) for row in conn.execute(query).mappings()]
