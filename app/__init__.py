@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     from app.ingest.validation import warm_up
     from app.logs import configure_logging
     from app.sandbox import pages
+    from app.services.aggregation import RulesError, rules_from_settings
     from app.services.curation import Curation
     from app.services.health import unmigrated_databases
     from app.services.ingest import Ingest
@@ -36,6 +37,10 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     from app.store.database import Store
 
     settings = config if isinstance(config, Settings) else load_settings(config)
+    try:
+        rules_from_settings(settings)
+    except RulesError as exc:
+        raise StartupError(str(exc)) from exc
     configure_logging(settings.log_level)
     store = Store(settings.database_url, settings.linkage_database_url, pool_size=settings.db_pool_size,
                   pool_timeout_s=settings.db_pool_timeout_s, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
@@ -53,7 +58,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     tenant_service = Tenants(store, settings)
     app.extensions["varshare"] = Services(
         settings=settings, store=store, tenants=tenant_service, ingest=Ingest(store, tenant_service, settings),
-        variants=VariantQueries(store, settings.public_base_url), curation=Curation(store),
+        variants=VariantQueries(store, settings.public_base_url),
+        curation=Curation(store, rules_from_settings(settings)),
         reclassifications=Reclassifications(store, settings.public_base_url),
         releases=Releases(store, settings.release_dir),
     )

@@ -317,10 +317,15 @@ def aggregates() -> None:
 @aggregates.command("rebuild", help="Recompute every aggregate from the current submissions; any difference "
                                     "from the stored ones is corrected under a new store version and reported.")
 def aggregates_rebuild() -> None:
-    from app.services.aggregation import rebuild_aggregates
+    from app.services.aggregation import RulesError, rebuild_aggregates, rules_from_settings
 
-    store = _store(_settings())
-    summary = rebuild_aggregates(store)
+    settings = _settings()
+    try:
+        rules = rules_from_settings(settings)
+    except RulesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    store = _store(settings)
+    summary = rebuild_aggregates(store, rules)
     store.dispose()
     click.echo(f"checked {summary.variants} variants: {summary.changed} aggregates differed"
                + (f" and were corrected at store version {summary.version}" if summary.version else ""))

@@ -7,6 +7,7 @@ that names the variable to set when a production deployment lacks a required sec
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -45,6 +46,9 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     max_bundle_entries: int = 5000
     max_json_depth: int = 100
+    # Aggregation points ClinVar does not document, as a JSON object of overrides (see README), e.g.
+    # {"top_tier_conflict": "most-recent", "wording": "legacy"}. Empty: the documented defaults.
+    aggregation_rules: str = ""
     accept_preliminary_reports: bool = False  # preliminary/registered/partial reports are not shared by default
     # Proxy handling: number of trusted reverse proxies in front of the service (0 = none).
     trusted_proxies: int = 0
@@ -115,6 +119,13 @@ def _complete(settings: Settings) -> Settings:
     if settings.privacy_k < minimum_k:
         raise ConfigError(f"VARSHARE_PRIVACY_K must be at least {minimum_k} in {settings.mode} mode "
                           f"(small-cell protection; {MIN_PRIVACY_K_PRODUCTION} is the production floor)")
+    if settings.aggregation_rules:
+        try:
+            parsed = json.loads(settings.aggregation_rules)
+        except ValueError as exc:
+            raise ConfigError(f"VARSHARE_AGGREGATION_RULES is not valid JSON: {exc}") from exc
+        if not isinstance(parsed, dict):
+            raise ConfigError("VARSHARE_AGGREGATION_RULES must be a JSON object of rule overrides")
     if database_url == linkage_url:
         raise ConfigError("VARSHARE_LINKAGE_DATABASE_URL must name a different database than VARSHARE_DATABASE_URL")
     release_dir = settings.release_dir or str(data_dir / "releases")

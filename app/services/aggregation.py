@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 
+from app.config import Settings
 from app.domain.aggregation import (
     DEFAULT_RULES,
     VARIANT_LEVEL,
@@ -26,6 +28,20 @@ from app.store.aggregates import AggregateChange, AggregateKey
 from app.store.database import Store
 
 REBUILD_CHUNK = 500
+
+
+class RulesError(ValueError):
+    """The configured aggregation rules are invalid; the message names the setting."""
+
+
+def rules_from_settings(settings: Settings) -> AggregationRules:
+    """The aggregation rules of this deployment (documented defaults plus VARSHARE_AGGREGATION_RULES)."""
+    if not settings.aggregation_rules:
+        return DEFAULT_RULES
+    try:
+        return AggregationRules.from_settings(orjson.loads(settings.aggregation_rules))
+    except (ValueError, TypeError) as exc:
+        raise RulesError(f"VARSHARE_AGGREGATION_RULES: {exc}") from exc
 
 
 def _row_of(aggregate: Aggregate) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.domain.aggregation import DEFAULT_RULES, AggregationRules
 from app.domain.curation import FLAG_REASONS, flag_reason_label
 from app.services.aggregation import recompute_aggregates
 from app.services.failures import store_failures_as_unavailable
@@ -42,8 +43,9 @@ class FlagResult:
 class Curation:
     """Flag and unflag submission versions."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, rules: AggregationRules = DEFAULT_RULES) -> None:
         self._store = store
+        self._rules = rules
 
     def set_flag(self, caller: Caller, submission_id: str, *, flagged: bool, reason: str | None = None) -> FlagResult:
         """Flag one current submission version with a reason code, or remove its flag."""
@@ -64,7 +66,7 @@ class Curation:
             repo.set_flag(uow.conn, submission_id, flagged=flagged, reason=reason, by=caller.submitter_id,
                           version=version)
             changes = recompute_aggregates(uow.conn, [row["variant_id"]], version, "flag" if flagged else "unflag",
-                                           submission_id)
+                                           submission_id, self._rules)
         return FlagResult(submission_id, row["variant_id"], flagged, reason if flagged else None, version,
                           [{"condition_key": c.key[1], "old": c.old["classification"] if c.old else None,
                             "new": c.new["classification"] if c.new else None} for c in changes])

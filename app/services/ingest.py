@@ -25,7 +25,7 @@ from app.domain.reports import Issue, MappedReport
 from app.ingest.mapper import map_submission
 from app.ingest.phi_sources import collect_phi
 from app.security.linkage_keys import link_hash
-from app.services.aggregation import recompute_aggregates
+from app.services.aggregation import recompute_aggregates, rules_from_settings
 from app.services.failures import store_failures_as_unavailable
 from app.services.tenants import Caller, Tenants
 from app.store import cases as case_repo
@@ -97,6 +97,7 @@ class Ingest:
         self._tenants = tenants
         self._settings = settings
         self._policy = build_policy(settings.privacy_k)
+        self._rules = rules_from_settings(settings)
 
     def submit(self, caller: Caller, resource: dict) -> IngestResult:
         """Map, check and store one report (a Bundle, a DiagnosticReport or an Observation)."""
@@ -194,7 +195,7 @@ class Ingest:
                                               withdrawn, prior if active else None)
             affected = withdrawn | {v["id"] for v in receipt["variants"]} | {m["from"] for m in receipt["merged"]}
             recompute_aggregates(uow.conn, affected, version, "retraction" if mapped.status in RETRACTING else
-                                 "amendment" if active else "submission", report_id)
+                                 "amendment" if active else "submission", report_id, self._rules)
             refuse_phi(deny, mapped, receipt)
             report_repo.set_summary(uow.conn, report_id, receipt)
             for h in identifier_hashes:
@@ -218,7 +219,9 @@ class Ingest:
             date_last_evaluated=c.date_last_evaluated, mode_of_inheritance=c.mode_of_inheritance, origin=c.origin,
             date_precision=c.date_precision,
         ) for c in mapped.classifications]
-        changes = submission_repo.record_submissions(uow.conn, caller.submitter_id, report_id, items, version)
+        changes = submission_repo.record_submissions(
+            uow.conn, caller.submitter_id, report_id, items, version,
+            late_evaluations_stay_history=self._rules.supersede_by == "date_last_evaluated")
         if changes.stale:
             warnings.append(Issue("warning", "business-rule", "DiagnosticReport",
                                   f"{len(changes.stale)} classification(s) are older than this submitter's current "

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from app.deid.small_cells import display_count, display_counts
 from app.domain.aggregation import VARIANT_LEVEL, is_classified
 from app.domain.curation import flag_reason_label
 from app.domain.review import stars_of, status_text, submission_status
@@ -225,17 +226,7 @@ def _event_page(events: list[dict[str, Any]], limit: int) -> Page:
 
 
 def _small_cells(counts: dict[str, Any], k: int) -> dict[str, Any]:
-    """Case counts with every cell below k shown as "<k" (small-cell protection)."""
-    def shown(n: int) -> int | str:
-        return n if n >= k else f"<{k}"
-
-    zygosity = counts["zygosity"]
+    """Case counts under the small-cell rule: below k a count is "<k"; a rare variant shows no breakdown."""
     if counts["carriers"] < k:
-        return {"carriers": shown(counts["carriers"]), "k": k}
-    cells = {z: shown(n) for z, n in zygosity.items()}
-    if sum(1 for n in zygosity.values() if n < k) == 1:
-        # One hidden cell could be derived from the total and the others: hide the smallest visible one too.
-        visible = sorted((n, z) for z, n in zygosity.items() if n >= k)
-        if visible:
-            cells[visible[0][1]] = f"<{k}"
-    return {"carriers": counts["carriers"], "zygosity": cells, "k": k}
+        return {"carriers": display_count(counts["carriers"], k), "k": k}
+    return {"carriers": counts["carriers"], "zygosity": display_counts(counts["zygosity"], k), "k": k}

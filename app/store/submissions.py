@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, func, insert, select, update
 
 from app.domain.reports import Condition
-from app.store.tables import conditions, submissions
+from app.store.tables import conditions, submission_flags, submissions
 
 CHUNK = 500
 
@@ -78,8 +78,11 @@ def _content_of(row) -> tuple:
 
 
 def record_submissions(conn: Connection, submitter_id: str, report_id: str | None, items: list[SubmissionInput],
-                       version: int) -> SubmissionChanges:
-    """Record classifications for one submitter, superseding older evaluations (history kept)."""
+                       version: int, *, late_evaluations_stay_history: bool = True) -> SubmissionChanges:
+    """Record classifications for one submitter, superseding older evaluations (history kept).
+
+    With ``late_evaluations_stay_history`` (aggregation.supersede_by = date_last_evaluated, the default) an
+    evaluation older than the current one is kept as history; otherwise the latest receipt always wins."""
     changes = SubmissionChanges()
     if not items:
         return changes
@@ -103,7 +106,7 @@ def record_submissions(conn: Connection, submitter_id: str, report_id: str | Non
         if existing is not None and _content_of(existing) == item.content():
             changes.unchanged.append(existing.id)  # type: ignore[attr-defined]
             continue
-        stale = (existing is not None and item.date_last_evaluated is not None
+        stale = (late_evaluations_stay_history and existing is not None and item.date_last_evaluated is not None
                  and existing.date_last_evaluated is not None  # type: ignore[attr-defined]
                  and item.date_last_evaluated < existing.date_last_evaluated)  # type: ignore[attr-defined]
         revision = revisions.get(item.identity, 0) + 1
@@ -157,3 +160,5 @@ def set_flag(conn: Connection, submission_id: str, *, flagged: bool, reason: str
     conn.execute(update(submissions).where(submissions.c.id == submission_id).values(
         flagged=flagged, flag_reason=reason if flagged else None, flagged_by=by if flagged else None,
         flagged_version=version))
+    conn.execute(insert(submission_flags).values(submission_id=submission_id, version=version, flagged=flagged,
+                                                 reason=reason if flagged else None, curator_id=by))

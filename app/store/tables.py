@@ -157,6 +157,18 @@ submissions = Table(
     ),
 )
 
+submission_flags = Table(
+    "submission_flags",  # every flag and unflag, so "as of version N" answers show the flags of that time
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("submission_id", String(36), ForeignKey("submissions.id"), nullable=False),
+    Column("version", BigInteger, ForeignKey("store_versions.version"), nullable=False),
+    Column("flagged", Boolean, nullable=False),
+    Column("reason", String(40), nullable=True),
+    Column("curator_id", String(36), ForeignKey("submitters.id"), nullable=True),
+    Index("ix_submission_flags_submission", "submission_id", "version"),
+)
+
 aggregates = Table(
     "aggregates",
     metadata,

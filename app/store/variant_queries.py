@@ -12,6 +12,7 @@ from app.store.tables import (
     cases,
     change_events,
     conditions,
+    submission_flags,
     submissions,
     submitters,
     variant_aliases,
@@ -94,10 +95,25 @@ def submissions_of(conn: Connection, variant_id: str, as_of: int | None = None) 
              .order_by(submitters.c.name, submissions.c.condition_key))
     if as_of is None:
         query = query.where(submissions.c.superseded_version.is_(None))
-    else:
-        query = query.where(submissions.c.created_version <= as_of,
-                            or_(submissions.c.superseded_version.is_(None), submissions.c.superseded_version > as_of))
-    return [dict(row) for row in conn.execute(query).mappings()]
+        return [dict(row) for row in conn.execute(query).mappings()]
+    query = query.where(submissions.c.created_version <= as_of,
+                        or_(submissions.c.superseded_version.is_(None), submissions.c.superseded_version > as_of))
+    rows = [dict(row) for row in conn.execute(query).mappings()]
+    flags = _flags_as_of(conn, [r["id"] for r in rows], as_of)
+    for row in rows:  # the flag state of that time, not today's
+        row["flagged"], row["flag_reason"] = flags.get(row["id"], (False, None))
+    return rows
+
+
+def _flags_as_of(conn: Connection, submission_ids: list[str], as_of: int) -> dict[str, tuple[bool, str | None]]:
+    if not submission_ids:
+        return {}
+    latest = (select(submission_flags.c.submission_id, func.max(submission_flags.c.id).label("last_id"))
+              .where(submission_flags.c.submission_id.in_(submission_ids), submission_flags.c.version <= as_of)
+              .group_by(submission_flags.c.submission_id).subquery())
+    rows = conn.execute(select(submission_flags.c.submission_id, submission_flags.c.flagged, submission_flags.c.reason)
+                        .join(latest, submission_flags.c.id == latest.c.last_id))
+    return {submission_id: (bool(flagged), reason) for submission_id, flagged, reason in rows}
 
 
 def conditions_by_key(conn: Connection, keys: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -118,6 +118,12 @@ def test_curator_flags_take_a_submission_out_and_back(live, world):
     unflagged = requests.post(live.url + f"/api/submissions/{outlier['id']}/unflag", headers=headers, timeout=10)
     assert unflagged.status_code == 200
     assert _variant(live, reader, BRCA1_A)["aggregate"]["conflict"] is True
+    # As of the flag's version, the submission shows flagged and the aggregate without it, even after unflagging.
+    then = _variant(live, reader, BRCA1_A, as_of=flagged.json()["store_version"])
+    assert then["aggregate"]["conflict"] is False
+    assert next(s for s in then["submissions"] if s["submitter"] == "Lab B")["flagged"] is True
+    before = _variant(live, reader, BRCA1_A, as_of=flagged.json()["store_version"] - 1)
+    assert not any(s["flagged"] for s in before["submissions"])
     missing = requests.post(live.url + "/api/submissions/nope/flag", json={"reason": "outlier-claim"},
                             headers=headers, timeout=10)
     assert missing.status_code == 404
@@ -190,3 +196,35 @@ def test_releases_are_immutable_and_verifiable(live, world):
         app.extensions["varshare"].releases.create("2026-11")
     assert [r["name"] for r in _get(live, "/api/releases", reader).json()["items"]] == ["2026-11"]
     assert _get(live, "/api/releases/none", reader).status_code == 404
+
+
+def test_aggregation_rules_are_configurable_and_checked_at_start(migrated_target, tmp_path):
+    from app import StartupError, create_app
+    from tests.conftest import LiveServer, empty_all_tables, settings_for
+
+    with pytest.raises(StartupError, match="VARSHARE_AGGREGATION_RULES"):
+        create_app(settings_for(migrated_target, tmp_path, aggregation_rules='{"wording": "ancient"}'))
+    app = create_app(settings_for(migrated_target, tmp_path, aggregation_rules='{"wording": "legacy"}'))
+    empty_all_tables(app.extensions["varshare"].store)
+    server = LiveServer(app).start()
+    try:
+        tenants = app.extensions["varshare"].tenants
+        reader = tenants.add("Reader", "reader")[1]
+        for name, term in (("Lab A", "P"), ("Lab B", "VUS")):
+            _submit(server, tenants.add(name, "lab")[1], lab_report([(BRCA1_A, term)], report_id=name))
+        aggregate = _variant(server, reader, BRCA1_A)["aggregate"]
+        assert aggregate["classification"] == "Conflicting interpretations of pathogenicity"  # pre-2024 wording
+    finally:
+        server.stop()
+        app.extensions["varshare"].store.dispose()
+
+
+def test_case_counts_follow_the_small_cell_rule(live, world):
+    reader = world["Reader"]
+    for n in range(6):
+        calls = [(BRCA1_A, "P")] + ([(BRCA2_A, "B")] if n < 2 else [])
+        _submit(live, world["Lab D"], lab_report(calls, report_id=f"D{n}", patient_mrn=f"MRN-{n}"))
+    common = _variant(live, reader, BRCA1_A)["cases"]
+    assert common == {"carriers": 6, "zygosity": {"heterozygous": 6}, "k": 5}
+    rare = _variant(live, reader, BRCA2_A)["cases"]
+    assert rare == {"carriers": "<5", "k": 5}

@@ -68,3 +68,11 @@ def test_privacy_k_defaults_to_5_and_production_refuses_less():
     assert load_settings({"mode": "sandbox", "privacy_k": 2}, environ={}).privacy_k == 2
     with pytest.raises(ConfigError, match="at least 2"):
         load_settings({"mode": "test", "privacy_k": 1}, environ={})
+
+
+def test_aggregation_rules_must_be_a_json_object():
+    with pytest.raises(ConfigError, match="VARSHARE_AGGREGATION_RULES"):
+        load_settings({"mode": "test", "aggregation_rules": "{nope"}, environ={})
+    with pytest.raises(ConfigError, match="JSON object"):
+        load_settings({"mode": "test", "aggregation_rules": "[1]"}, environ={})
+    assert load_settings({"mode": "test", "aggregation_rules": '{"wording": "legacy"}'}, environ={}).aggregation_rules
