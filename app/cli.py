@@ -331,6 +331,25 @@ def aggregates_rebuild() -> None:
                + (f" and were corrected at store version {summary.version}" if summary.version else ""))
 
 
+@main.group(help="The append-only, hash-chained audit log.")
+def audit() -> None:
+    """Audit commands."""
+
+
+@audit.command("verify", help="Walk the audit chain and report the first broken link (exit 1 if any).")
+def audit_verify() -> None:
+    from app.services.audit import verify_chain
+
+    store = _store(_settings())
+    report = verify_chain(store)
+    store.dispose()
+    if report.intact:
+        click.echo(f"audit chain intact: {report.events} events")
+        return
+    click.echo(f"audit chain BROKEN at event {report.broken_at}: {report.reason}")
+    sys.exit(1)
+
+
 @main.command("ingest", help="Bulk-load report files (FHIR JSON, or NDJSON with one resource per line) as a tenant. "
                              "Directories are searched recursively for .json/.ndjson/.jsonl files. Exits non-zero "
                              "when anything is rejected.")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.audit.events import UPDATE, AuditEvent, entity
 from app.domain.aggregation import DEFAULT_RULES, AggregationRules
 from app.domain.curation import FLAG_REASONS, flag_reason_label
 from app.services.aggregation import recompute_aggregates
+from app.services.audit import record_event
 from app.services.failures import store_failures_as_unavailable
 from app.services.tenants import Caller
 from app.store import submissions as repo
@@ -65,6 +67,10 @@ class Curation:
                                        {"submission": submission_id, "reason": reason})
             repo.set_flag(uow.conn, submission_id, flagged=flagged, reason=reason, by=caller.submitter_id,
                           version=version)
+            record_event(uow, AuditEvent.of(UPDATE, "U", submitter_id=caller.submitter_id, client=caller.name,
+                                            entities=[entity("submission", submission_id, flagged=flagged,
+                                                             reason=reason, storeVersion=version),
+                                                      entity("variant", row["variant_id"])]))
             changes = recompute_aggregates(uow.conn, [row["variant_id"]], version, "flag" if flagged else "unflag",
                                            submission_id, self._rules)
         return FlagResult(submission_id, row["variant_id"], flagged, reason if flagged else None, version,

@@ -3,14 +3,16 @@
 The patient is named the way the institution knows them (an identifier ``SYSTEM|VALUE``); the keyed hash
 finds the case through the vault, and every identifier linked to that case is unlinked too. Submissions
 (the lab's classifications) are not case data and remain, as ClinVar's would. The erasure is recorded as a
-store version of kind ``erasure`` (the audit log, when it exists, records it as well).
+store version of kind ``erasure`` and in the audit log (the case pseudonyms, never the identifier).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.audit.events import DELETE, AuditEvent, entity
 from app.security.linkage_keys import link_hash
+from app.services.audit import record_event
 from app.services.tenants import Tenants
 from app.store import cases as case_repo
 from app.store import links
@@ -62,4 +64,7 @@ class Erasure:
             erased = case_repo.erase_cases(uow.conn, row.id, case_ids)
             version = uow.bump_version("erasure", row.id, {"cases": erased.cases, "caseFacts": erased.case_facts,
                                                            "variants": sorted(erased.variants)})
+            record_event(uow, AuditEvent.of(DELETE, "D", submitter_id=row.id, client=row.name, entities=[
+                *(entity("case", case_id) for case_id in sorted(case_ids)),
+                entity("erasure", None, links=unlinked, caseFacts=erased.case_facts, storeVersion=version)]))
         return ErasureResult(erased.cases, unlinked, erased.case_facts, erased.phenotypes, erased.relatives, version)

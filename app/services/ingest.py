@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from app.audit.events import CREATE, IMPORT, MINOR_FAILURE, AuditEvent, entity
 from app.config import Settings
 from app.deid.deny_list import DenyList
 from app.deid.outgoing import report_fields
@@ -26,6 +27,7 @@ from app.ingest.mapper import map_submission
 from app.ingest.phi_sources import collect_phi
 from app.security.linkage_keys import link_hash
 from app.services.aggregation import recompute_aggregates, rules_from_settings
+from app.services.audit import record_alone, record_event
 from app.services.failures import store_failures_as_unavailable
 from app.services.tenants import Caller, Tenants
 from app.store import cases as case_repo
@@ -102,7 +104,15 @@ class Ingest:
     def submit(self, caller: Caller, resource: dict) -> IngestResult:
         """Map, check and store one report (a Bundle, a DiagnosticReport or an Observation)."""
         with store_failures_as_unavailable():
-            return self._submit(caller, resource)
+            try:
+                return self._submit(caller, resource)
+            except IngestRejected as rejected:
+                # The refusal is audited on its own: rule ids and paths only, never values.
+                record_alone(self._store, AuditEvent.of(CREATE, "C", outcome=MINOR_FAILURE,
+                                                        submitter_id=caller.submitter_id, client=caller.name,
+                                                        entities=[entity("rule", i.code, path=i.location)
+                                                                  for i in rejected.issues[:20]]))
+                raise
 
     def report_receipt(self, caller: Caller, report_id: str) -> dict[str, Any] | None:
         """The receipt of one of the caller's own reports (None for unknown ids and other submitters' reports)."""
@@ -198,6 +208,11 @@ class Ingest:
                                  "amendment" if active else "submission", report_id, self._rules)
             refuse_phi(deny, mapped, receipt)
             report_repo.set_summary(uow.conn, report_id, receipt)
+            record_event(uow, AuditEvent.of(
+                IMPORT, "C", submitter_id=caller.submitter_id, client=caller.name,
+                entities=[entity("report", report_id, status=mapped.status, revision=revision, storeVersion=version,
+                                 classifications=receipt["classifications"]["created"], findings=receipt["findings"]),
+                          *(entity("case", case_id) for case_id in receipt.get("caseIds", []))]))
             for h in identifier_hashes:
                 links.link_report(uow.vault, caller.submitter_id, h, "identifier", report_id)
             links.link_report(uow.vault, caller.submitter_id, content_hash, "content", report_id)
@@ -226,13 +241,16 @@ class Ingest:
             warnings.append(Issue("warning", "business-rule", "DiagnosticReport",
                                   f"{len(changes.stale)} classification(s) are older than this submitter's current "
                                   "evaluation of the same variant and condition; kept in history only"))
-        findings = self._store_cases(uow, caller, key, mapped, report_id, stored.ids, version, warnings)
-        return self._receipt(report_id, mapped.status, revision, version, warnings, stored.ids, changes,
-                             findings, len(mapped.cases), withdrawn, prior, merges=stored.merges,
-                             variants={v.key: v for v in variants})
+        findings, case_ids = self._store_cases(uow, caller, key, mapped, report_id, stored.ids, version, warnings)
+        receipt = self._receipt(report_id, mapped.status, revision, version, warnings, stored.ids, changes,
+                                findings, len(mapped.cases), withdrawn, prior, merges=stored.merges,
+                                variants={v.key: v for v in variants})
+        if case_ids:
+            receipt["caseIds"] = case_ids  # the submitter's own case pseudonyms (random ids)
+        return receipt
 
     def _store_cases(self, uow, caller: Caller, key: bytes, mapped: MappedReport, report_id: str,
-                     variant_ids: dict[str, str], version: int, warnings: list[Issue]) -> int:
+                     variant_ids: dict[str, str], version: int, warnings: list[Issue]) -> tuple[int, list[str]]:
         facts: list[dict[str, Any]] = []
         phenotypes: list[tuple[str, str]] = []
         new_links: dict[str, str] = {}
@@ -258,14 +276,14 @@ class Ingest:
             phenotypes.extend((case_id, p.key) for p in case.phenotypes)
             relatives.append((case_id, case.relatives))
         if not case_ids:
-            return 0
+            return 0, []
         case_repo.ensure_cases(uow.conn, caller.submitter_id, case_ids, version)
         case_repo.insert_case_facts(uow.conn, facts)
         case_repo.add_case_phenotypes(uow.conn, phenotypes, version)
         for case_id, family in relatives:
             case_repo.insert_relatives(uow.conn, case_id, report_id, family, version)
         links.link_cases(uow.vault, caller.submitter_id, new_links)
-        return len(facts)
+        return len(facts), sorted(set(case_ids))
 
     @staticmethod
     def _receipt(report_id: str, status: str, revision: int, version: int, warnings: list[Issue],

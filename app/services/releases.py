@@ -18,7 +18,9 @@ from typing import Any
 
 import orjson
 
+from app.audit.events import EXPORT, AuditEvent, entity
 from app.domain.aggregation import VARIANT_LEVEL
+from app.services.audit import record_event
 from app.services.failures import store_failures_as_unavailable
 from app.store import releases as repo
 from app.store.database import Store
@@ -80,6 +82,9 @@ class Releases:
                 staging.rename(target)
                 with self._store.unit_of_work() as uow:
                     repo.insert_release(uow.conn, name, version, files)
+                    record_event(uow, AuditEvent.of(EXPORT, "R", client="varshare release", entities=[
+                        entity("release", name, storeVersion=version),
+                        *(entity("file", f["name"], sha256=f["sha256"]) for f in files)]))
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 if target.exists() and not self._recorded(name):

@@ -7,9 +7,11 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from app.audit.events import CREATE, UPDATE, AuditEvent, entity
 from app.config import Settings
 from app.security import roles, tokens
 from app.security.linkage_keys import derive_linkage_key
+from app.services.audit import record_event
 from app.store import submitters as repo
 from app.store.database import Store
 from app.store.submitters import SubmitterRow
@@ -70,6 +72,8 @@ class Tenants:
                                   token_hash=tokens.hash_token(token), token_hint=tokens.token_hint(token),
                                   jwks_url=jwks_url, issuer=issuer, is_demo=demo_token is not None)
             uow.bump_version("tenant", submitter_id, {"action": "add", "role": role})
+            record_event(uow, AuditEvent.of(CREATE, "C", client="varshare tenant",
+                                            entities=[entity("tenant", submitter_id, role=role)]))
             row = repo.find_by_id(uow.conn, submitter_id)
         assert row is not None
         return row, token
@@ -96,6 +100,8 @@ class Tenants:
                 raise TenantError(f"no tenant named {name!r}")
             repo.set_token(uow.conn, row.id, tokens.hash_token(token), tokens.token_hint(token))
             uow.bump_version("tenant", row.id, {"action": "rotate-token"})
+            record_event(uow, AuditEvent.of(UPDATE, "U", client="varshare tenant",
+                                            entities=[entity("tenant", row.id, change="rotate-token")]))
         return token
 
     def set_disabled(self, name: str, disabled: bool = True) -> SubmitterRow:
@@ -106,6 +112,8 @@ class Tenants:
                 raise TenantError(f"no tenant named {name!r}")
             repo.set_disabled(uow.conn, row.id, disabled)
             uow.bump_version("tenant", row.id, {"action": "disable" if disabled else "enable"})
+            record_event(uow, AuditEvent.of(UPDATE, "U", client="varshare tenant", entities=[
+                entity("tenant", row.id, change="disable" if disabled else "enable")]))
             updated = repo.find_by_id(uow.conn, row.id)
         assert updated is not None
         return updated

@@ -9,9 +9,18 @@ from sqlalchemy import func, select
 
 from app.cli import main
 from app.config import load_settings
+from app.services.audit import verify_chain
 from app.services.ingest import Ingest
 from app.services.tenants import Tenants
-from app.store.tables import case_facts, case_phenotypes, case_relatives, cases, store_versions, submissions
+from app.store.tables import (
+    audit_events,
+    case_facts,
+    case_phenotypes,
+    case_relatives,
+    cases,
+    store_versions,
+    submissions,
+)
 from app.store.vault_tables import patient_links
 from tests.data.canary.bundles import CANARY, MRN_SYSTEM, SSN, canary_bundle
 
@@ -56,6 +65,11 @@ def test_erasure_removes_one_institutions_case_data_and_keeps_classifications(wo
     with store.reading() as conn:
         assert conn.execute(select(store_versions.c.kind).order_by(store_versions.c.version.desc())).scalar() \
             == "erasure"
+        erasure_event = conn.execute(select(audit_events).order_by(audit_events.c.id.desc())).mappings().first()
+    assert (erasure_event["type"], erasure_event["subtype"], erasure_event["action"]) == ("rest", "delete", "D")
+    assert [e["type"] for e in erasure_event["entities"]] == ["case", "erasure"]
+    assert SSN not in str(erasure_event) and CANARY["MRN"] not in str(erasure_event)
+    assert verify_chain(store).intact
 
     again = _erase(world, "Lab A", f"{MRN_SYSTEM}|{CANARY['MRN']}")
     assert again.exit_code == 0 and "nothing was erased" in again.output

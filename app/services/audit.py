@@ -1,0 +1,63 @@
+"""Recording audit events (in the same unit of work as the change they describe) and verifying the chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from app.audit.events import GENESIS, SOURCE, AuditEvent, ChainLink, chain_hash, first_broken_link
+from app.logs import request_id_var
+from app.store import audit as repo
+from app.store.database import Store
+from app.store.unit_of_work import UnitOfWork
+
+
+def record_event(uow: UnitOfWork, event: AuditEvent) -> None:
+    """Append ``event`` inside ``uow`` (no change without its event); the current request id is attached."""
+    if event.request_id is None and request_id_var.get():
+        event = AuditEvent(event.type, event.subtype, event.action, event.outcome, event.agent_submitter_id,
+                           event.agent_client, event.entities, request_id_var.get())
+    uow.lock_writes()
+    previous = repo.last_hash(uow.conn) or GENESIS
+    recorded_at = dt.datetime.now(dt.UTC)
+    repo.insert_event(uow.conn, {
+        "recorded_at": recorded_at, "type": event.type, "subtype": event.subtype, "action": event.action,
+        "outcome": event.outcome, "agent_submitter_id": event.agent_submitter_id, "agent_client": event.agent_client,
+        "source": SOURCE, "request_id": event.request_id, "entities": list(event.entities), "prev_hash": previous,
+        "hash": chain_hash(previous, recorded_at, event)})
+
+
+def record_alone(store: Store, event: AuditEvent) -> None:
+    """Append an event that describes no stored change (a refusal, a failed authentication) on its own."""
+    with store.unit_of_work() as uow:
+        record_event(uow, event)
+
+
+def _links(store: Store) -> Iterator[ChainLink]:
+    with store.reading() as conn:
+        for row in repo.event_rows(conn):
+            event = AuditEvent(row["type"], row["subtype"], row["action"], row["outcome"], row["agent_submitter_id"],
+                               row["agent_client"], tuple(row["entities"] or ()), row["request_id"])
+            yield ChainLink(row["id"], row["prev_hash"], row["hash"], row["recorded_at"], event)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The result of verifying the audit chain."""
+
+    events: int
+    broken_at: int | None
+    reason: str | None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_chain(store: Store) -> ChainReport:
+    """Walk the whole chain; report the first broken link, if any."""
+    with store.reading() as conn:
+        count = repo.chain_length(conn)
+    broken = first_broken_link(_links(store))
+    return ChainReport(count, broken[0] if broken else None, broken[1] if broken else None)
