@@ -9,6 +9,7 @@ from flask import g, request
 
 from app.api.context import services
 from app.api.errors import error_response
+from app.services.audit import record_refusal
 from app.services.tenants import Caller
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="varshare"'}
@@ -20,6 +21,11 @@ def _bearer_token() -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
+
+
+def _audit_refusal(status: int, caller: Caller | None = None) -> None:
+    record_refusal(services().store, status=status, method=request.method, path=request.path,
+                   submitter_id=caller.submitter_id if caller else None, client=caller.name if caller else None)
 
 
 def current_caller() -> Caller:
@@ -35,14 +41,17 @@ def requires(permission: str) -> Callable:
         def wrapper(*args, **kwargs):
             token = _bearer_token()
             if token is None:
+                _audit_refusal(401)
                 return error_response(401, "a bearer token is required", headers=_CHALLENGE)
             caller = services().tenants.authenticate(token)
             if caller is None:
+                _audit_refusal(401)
                 return error_response(401, "the bearer token is not valid, or its tenant is disabled",
                                       headers={**_CHALLENGE, "WWW-Authenticate": 'Bearer realm="varshare", '
                                                'error="invalid_token"'})
             g.caller = caller
             if not caller.may(permission):
+                _audit_refusal(403, caller)
                 return error_response(403, f"the {caller.role} role may not do this ({permission})")
             return view(*args, **kwargs)
 

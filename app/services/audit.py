@@ -6,7 +6,19 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from app.audit.events import GENESIS, SOURCE, AuditEvent, ChainLink, chain_hash, first_broken_link
+from app.audit.events import (
+    GENESIS,
+    LOGIN,
+    MINOR_FAILURE,
+    READ,
+    SOURCE,
+    UPDATE,
+    AuditEvent,
+    ChainLink,
+    chain_hash,
+    entity,
+    first_broken_link,
+)
 from app.logs import request_id_var
 from app.store import audit as repo
 from app.store.database import Store
@@ -14,11 +26,13 @@ from app.store.unit_of_work import UnitOfWork
 
 
 def record_event(uow: UnitOfWork, event: AuditEvent) -> None:
-    """Append ``event`` inside ``uow`` (no change without its event); the current request id is attached."""
+    """Append ``event`` inside ``uow`` (no change without its event); the current request id is attached.
+
+    Call it last in the unit of work: the chain's lock is held from here to the commit."""
     if event.request_id is None and request_id_var.get():
         event = AuditEvent(event.type, event.subtype, event.action, event.outcome, event.agent_submitter_id,
                            event.agent_client, event.entities, request_id_var.get())
-    uow.lock_writes()
+    uow.lock_audit_chain()
     previous = repo.last_hash(uow.conn) or GENESIS
     recorded_at = dt.datetime.now(dt.UTC)
     repo.insert_event(uow.conn, {
@@ -32,6 +46,15 @@ def record_alone(store: Store, event: AuditEvent) -> None:
     """Append an event that describes no stored change (a refusal, a failed authentication) on its own."""
     with store.unit_of_work() as uow:
         record_event(uow, event)
+
+
+def record_refusal(store: Store, *, status: int, method: str, path: str, submitter_id: str | None = None,
+                   client: str | None = None) -> None:
+    """Audit a refused request (401 authentication failure, 403 wrong role, 429 over the limit)."""
+    kind = LOGIN if status == 401 else (READ if method in ("GET", "HEAD") else UPDATE)
+    action = "E" if status == 401 else ("R" if method in ("GET", "HEAD") else "U")
+    record_alone(store, AuditEvent.of(kind, action, outcome=MINOR_FAILURE, submitter_id=submitter_id, client=client,
+                                      entities=[entity("endpoint", path, method=method, status=status)]))
 
 
 def _links(store: Store) -> Iterator[ChainLink]:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, text
 from app.store.tables import store_versions
 
 VERSION_LOCK_KEY = 7_261_530_001  # arbitrary constant naming varshare's store-version advisory lock
+AUDIT_LOCK_KEY = 7_261_530_002  # the audit chain's own lock: reads append events without blocking writers
 
 
 class UnitOfWork:
@@ -29,6 +30,7 @@ class UnitOfWork:
         self._transactions: list[Any] = []
         self.version: int | None = None
         self._locked = False
+        self._audit_locked = False
 
     def __enter__(self) -> UnitOfWork:
         self._conn = self._open(self._engine)
@@ -60,6 +62,12 @@ class UnitOfWork:
         if not self._locked and self.conn.dialect.name == "postgresql":
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": VERSION_LOCK_KEY})
         self._locked = True
+
+    def lock_audit_chain(self) -> None:
+        """Serialise appends to the audit chain until commit (SQLite already holds its write lock)."""
+        if not self._audit_locked and self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
+        self._audit_locked = True
 
     def bump_version(self, kind: str, submitter_id: str | None, summary: dict[str, Any]) -> int:
         """Allocate the next store version for this unit of work (once) and record why."""

@@ -117,3 +117,23 @@ def test_readiness_fails_when_the_schema_is_behind(new_target, tmp_path, engine)
     finally:
         server.stop()
         application.extensions["varshare"].store.dispose()
+
+
+def test_refused_requests_are_audited(live, tokens):
+    from sqlalchemy import select
+
+    from app.store.tables import audit_events
+
+    store = live.app.extensions["varshare"].store
+    with store.reading() as conn:
+        before = conn.execute(select(audit_events.c.id)).all()
+    _get(live, "/api/whoami")
+    _get(live, "/api/whoami", "vs_not_a_real_token_at_all_000000")
+    _get(live, "/api/tenants", tokens["lab"])
+    with store.reading() as conn:
+        events = conn.execute(select(audit_events).where(audit_events.c.id > (before[-1][0] if before else 0))
+                              .order_by(audit_events.c.id)).mappings().all()
+    assert [(e["type"], e["outcome"], e["entities"][0]["status"]) for e in events] == [
+        ("110114", "4", 401), ("110114", "4", 401), ("rest", "4", 403)]
+    assert events[2]["agent_client"] == "Lab"
+    assert all("vs_not_a_real_token" not in str(dict(e)) for e in events)
