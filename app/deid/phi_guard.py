@@ -71,9 +71,8 @@ def _inflated_streams(raw: bytes) -> list[str]:
     return out
 
 
-def _token_category(deny: DenyList, text: str) -> str | None:
+def _token_category(deny: DenyList, text: str, longest: int) -> str | None:
     tokens = tokens_of(text)
-    longest = max(map(len, deny.forms), default=0)
     for i in range(len(tokens)):
         for length in range(1, longest + 1):
             if i + length > len(tokens):
@@ -84,9 +83,9 @@ def _token_category(deny: DenyList, text: str) -> str | None:
     return None
 
 
-def _category_in(deny: DenyList, text: str, depth: int = 0) -> str | None:
+def _category_in(deny: DenyList, text: str, longest: int, depth: int = 0) -> str | None:
     for variant in dict.fromkeys((text, _NUMBER_SEPARATORS.sub("", text))):
-        category = _token_category(deny, variant)
+        category = _token_category(deny, variant, longest)
         if category is not None:
             return category
     if deny.substrings:
@@ -96,7 +95,7 @@ def _category_in(deny: DenyList, text: str, depth: int = 0) -> str | None:
                 return category
     if depth < _MAX_DECODE_DEPTH:
         for decoded in _decoded_texts(text):
-            category = _category_in(deny, decoded, depth + 1)
+            category = _category_in(deny, decoded, longest, depth + 1)
             if category is not None:
                 return category
     return None
@@ -107,10 +106,14 @@ def find_phi(deny: DenyList, fields: Iterable[tuple[str, str, str | None]]) -> l
     if not deny.forms and not deny.substrings:
         return []
     hits: dict[tuple[str, str], PhiHit] = {}
+    longest = max(map(len, deny.forms), default=0)
+    seen: dict[str, str | None] = {}  # outgoing strings repeat a lot (terms, condition keys): scan each once
     for location, name, text in fields:
         if not text or (location, name) in hits:
             continue
-        category = _category_in(deny, text)
+        if text not in seen:
+            seen[text] = _category_in(deny, text, longest)
+        category = seen[text]
         if category is not None:
             hits[(location, name)] = PhiHit(location, name, category)
     return list(hits.values())

@@ -81,39 +81,50 @@ def _add_telecom(deny: DenyList, value: Any) -> None:
         deny.add("telecom", contact.get("value"))
 
 
+_NAME_KEYS = frozenset({"name", "valueHumanName"})
+_ADDRESS_KEYS = frozenset({"address", "valueAddress"})
+_TELECOM_KEYS = frozenset({"telecom", "valueContactPoint"})
+_ID_LIKE_KEYS = frozenset({"bornString", "serialNumber", "lotNumber", "subscriberId"})
+
+
 def _visit(deny: DenyList, node: dict, resource_type: str | None, parent_key: str = "") -> None:
-    if isinstance(node.get("resourceType"), str):
+    # A hot loop over every object of the submission: cheap membership tests first, string work only when a
+    # key can carry identifying data.
+    if "resourceType" in node and isinstance(node["resourceType"], str):
         resource_type = node["resourceType"]
         rid = node.get("id")
         if resource_type in _PERSON_TYPES and isinstance(rid, str) and any(c.isdigit() for c in rid):
             deny.add("identifier", rid)  # an id like "patient" or "example" is not identifying; "MRN12345" is
         if isinstance(node.get("name"), str) and resource_type != "Bundle":
             deny.add("name", node["name"])
-    url = node.get("url") if isinstance(node.get("url"), str) else ""
-    birth_extension = "birth" in url.lower()  # patient-birthTime and similar extensions
-    if "mothersmaidenname" in url.lower():
-        deny.add("name", node.get("valueString"))
+    birth_extension = False
+    if "url" in node and isinstance(node["url"], str):
+        url = node["url"].lower()
+        birth_extension = "birth" in url  # patient-birthTime and similar extensions
+        if "mothersmaidenname" in url:
+            deny.add("name", node.get("valueString"))
     if parent_key in _PARTY_REFERENCES and "display" in node:
         deny.add("name", node.get("display"))  # the display of a reference to a person or party names them
     for key, value in node.items():
-        if key in ("name", "valueHumanName") and not isinstance(value, str):
-            _add_names(deny, value)
-        elif key in ("address", "valueAddress"):
+        if key in _NAME_KEYS:
+            if not isinstance(value, str):
+                _add_names(deny, value)
+        elif key in _ADDRESS_KEYS:
             _add_addresses(deny, value)
-        elif key in ("telecom", "valueContactPoint"):
+        elif key in _TELECOM_KEYS:
             _add_telecom(deny, value)
         elif key.endswith(("identifier", "Identifier")):
             _add_identifiers(deny, value)
-        elif key in _DATE_KEYS or (key.startswith("value") and birth_extension):
+        elif key in _DATE_KEYS or (birth_extension and key.startswith("value")):
             for text in _date_strings(value):
                 deny.add_date("birthDate" if "birth" in key or birth_extension else "date", text)
-        elif key in ("bornString", "serialNumber", "lotNumber", "subscriberId"):
+        elif key in _ID_LIKE_KEYS:
             deny.add("identifier", value)
-        if isinstance(value, dict):
+        if type(value) is dict:
             _visit(deny, value, resource_type, key)
-        elif isinstance(value, list):
+        elif type(value) is list:
             for item in value:
-                if isinstance(item, dict):
+                if type(item) is dict:
                     _visit(deny, item, resource_type, key)
 
 

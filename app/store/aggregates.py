@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from app.store.tables import aggregates, change_events, submissions, submitters
 
@@ -79,17 +79,25 @@ def write_aggregates(conn: Connection, changes: list[AggregateChange], version: 
     """Apply aggregate changes and record one change event for each."""
     if not changes:
         return
-    for change in changes:
-        variant_id, condition_key, kind = change.key
-        where = and_(aggregates.c.variant_id == variant_id, aggregates.c.condition_key == condition_key,
-                     aggregates.c.classification_type == kind)
-        if change.new is None:
-            conn.execute(delete(aggregates).where(where))
-        elif change.old is None:
-            conn.execute(insert(aggregates).values(variant_id=variant_id, condition_key=condition_key,
-                                                   classification_type=kind, computed_version=version, **change.new))
-        else:
-            conn.execute(update(aggregates).where(where).values(computed_version=version, **change.new))
+    # Batched: one executemany per kind of change, so a report touching hundreds of variants stays cheap.
+    deletes = [c for c in changes if c.new is None]
+    inserts = [c for c in changes if c.new is not None and c.old is None]
+    updates = [c for c in changes if c.new is not None and c.old is not None]
+    key_match = and_(aggregates.c.variant_id == bindparam("k_variant"),
+                     aggregates.c.condition_key == bindparam("k_condition"),
+                     aggregates.c.classification_type == bindparam("k_type"))
+    if deletes:
+        conn.execute(delete(aggregates).where(key_match),
+                     [{"k_variant": c.key[0], "k_condition": c.key[1], "k_type": c.key[2]} for c in deletes])
+    if inserts:
+        conn.execute(insert(aggregates), [{"variant_id": c.key[0], "condition_key": c.key[1],
+                                           "classification_type": c.key[2], "computed_version": version, **c.new}
+                                          for c in inserts])
+    if updates:
+        conn.execute(update(aggregates).where(key_match).values(
+            {name: bindparam(f"v_{name}") for name in (*_FIELDS, "computed_version")}),
+            [{"k_variant": c.key[0], "k_condition": c.key[1], "k_type": c.key[2], "v_computed_version": version,
+              **{f"v_{name}": c.new[name] for name in _FIELDS}} for c in updates])
     conn.execute(insert(change_events), [{
         "version": version, "variant_id": c.key[0], "condition_key": c.key[1], "classification_type": c.key[2],
         "old_classification": c.old["classification"] if c.old else None,
