@@ -20,13 +20,18 @@ class StartupError(RuntimeError):
 
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the Flask app from defaults, VARSHARE_* environment variables and ``config`` overrides."""
-    from app.api import fhir, health, openapi, privacy, reports, tenants, variants
+    from app.api import cds, fhir, health, openapi, privacy, reports, tenants, variants
+    from app.api.cds_cors import install_cds_cors
     from app.api.context import Services, install_request_context
     from app.api.errors import install_error_handlers
     from app.ingest.validation import warm_up
     from app.logs import configure_logging
-    from app.sandbox import pages
+    from app.sandbox import keys, pages
+    from app.sandbox.trusted_clients import sandbox_trusted_issuers
     from app.services.aggregation import RulesError, rules_from_settings
+    from app.services.cds import CdsHooks
+    from app.services.cds_clients import CdsClients
+    from app.services.cds_feedback import CdsFeedback
     from app.services.curation import Curation
     from app.services.health import unmigrated_databases
     from app.services.ingest import Ingest
@@ -62,6 +67,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         curation=Curation(store, rules_from_settings(settings)),
         reclassifications=Reclassifications(store, settings.public_base_url),
         releases=Releases(store, settings.release_dir),
+        cds_clients=CdsClients(store, settings, trusted=sandbox_trusted_issuers(settings)),
+        cds=CdsHooks(store, tenant_service, settings), cds_feedback=CdsFeedback(store, settings),
     )
     warm_up()  # build the FHIR model validators once, not on the first lab's request
     if settings.trusted_proxies:
@@ -71,9 +78,14 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     install_request_context(app)
     install_error_handlers(app)
+    install_cds_cors(app)
     for blueprint in (health.bp, tenants.bp, fhir.bp, reports.bp, privacy.bp, variants.bp, openapi.bp,
-                      pages.bp):
+                      pages.bp, keys.bp, cds.bp):
         app.register_blueprint(blueprint)
+    if settings.mode in ("sandbox", "test"):  # the synthetic EHR's FHIR endpoint exists only there
+        from app.sandbox import ehr_fhir
+
+        app.register_blueprint(ehr_fhir.bp)
     # Startup objects (FHIR models, validators) live for the whole process: keep them out of the cyclic
     # collector's full passes, which otherwise stall requests that allocate large JSON documents.
     gc.collect()

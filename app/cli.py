@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -79,6 +80,25 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     _run_server({}, host, port, workers, threads, dev)
 
 
+def _seed_world(overrides: dict[str, Any]) -> str:
+    """Seed the synthetic world through the app's public ingest path; the one-line summary."""
+    from app import StartupError, create_app
+    from app.sandbox.seeding import SeedingError, seed_world
+    from app.sandbox.world import build_world
+
+    try:
+        app = create_app(overrides)
+    except (ConfigError, StartupError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        return seed_world(app).line(build_world())
+    except SeedingError as exc:
+        raise click.ClickException(f"seeding the synthetic world failed: {exc}\n(if the store holds an older "
+                                   "sandbox world, start again with `varshare sandbox --reset`)") from exc
+    finally:
+        app.extensions["varshare"].store.dispose()
+
+
 @main.command(help="Set up and serve the integrator sandbox: migrate, seed demo tenants and data, print "
                    "URLs and demo credentials, then serve.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -100,14 +120,17 @@ def sandbox(host: str, port: int, workers: int, reset: bool, no_serve: bool) -> 
     if reset:
         click.echo("resetting the sandbox store")
         store.downgrade("base")
+        shutil.rmtree(settings.release_dir, ignore_errors=True)  # the releases of the dropped store
     store.upgrade()
     demos = seed_demo_tenants(Tenants(store, settings))
     store.dispose()
+    click.echo(_seed_world(overrides))
     click.echo(f"\nvarshare sandbox (synthetic data, demo credentials) at {settings.public_base_url}/")
     click.echo(f"  store overview   {settings.public_base_url}/")
     click.echo(f"  liveness         {settings.public_base_url}/healthz")
     click.echo(f"  readiness        {settings.public_base_url}/readyz")
     click.echo(f"  who am I         {settings.public_base_url}/api/whoami")
+    click.echo(f"  EHR FHIR server  {settings.public_base_url}/sandbox/fhir  (synthetic patients: /Patient)")
     click.echo("\ndemo tenants (public demo tokens; they work only in sandbox mode):")
     for demo in demos:
         click.echo(f"  {demo.name:<20} {demo.role:<19} {demo.token}")

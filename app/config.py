@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 MODES = ("production", "sandbox", "test")
 # Used only in sandbox/test mode when no linkage key is configured: clearly not a secret.
@@ -54,6 +55,30 @@ class Settings:
     trusted_proxies: int = 0
     # Small-cell threshold: case-level counts below k are shown as "<k". Production refuses k < 5.
     privacy_k: int = 5
+    # CDS Hooks services (README "CDS Hooks").
+    cds_max_body_bytes: int = 5 * 1024 * 1024  # hook and feedback bodies (413 beyond it)
+    cds_max_variants: int = 1000  # variants per hook call (400 beyond it)
+    cds_smart_app_url: str = ""  # SMART app launch URL added as a card link; empty: no SMART link
+    # fhirServer fallback: only the URL of the request, https outside sandbox/test mode, no redirects.
+    cds_fhir_connect_timeout_s: float = 1.0
+    cds_fhir_read_timeout_s: float = 2.0
+    cds_fhir_budget_s: float = 4.0  # total time for all fallback queries of one hook call
+    cds_fhir_max_pages: int = 5  # `next` pages followed per query
+    cds_fhir_max_bytes: int = 5 * 1024 * 1024  # per response
+    # fhirServer URL prefixes that may be queried without fhirAuthorization (comma-separated; open test servers).
+    cds_open_fhir_servers: str = ""
+    # Genetic test orders: JSON {"system|code": ["GENE", ...]} merged over the defaults (README); an empty gene
+    # list means "the genes the order itself names" (HGNC codings).
+    cds_genetic_test_codes: str = ""
+    # CDS Hooks client JWTs (README "CDS Hooks client authentication").
+    jwt_leeway_s: int = 30  # clock skew allowed on exp/iat/nbf
+    jwt_max_lifetime_s: int = 300  # longest accepted exp - iat; at most 3600 (CDS Hooks best practice)
+    jwt_extra_alg_issuers: str = ""  # comma-separated exact issuers that may also sign RS256 or ES256
+    jwks_cache_s: int = 300  # how long a fetched client JWK Set is reused before it is fetched again
+    # Origins allowed to call /cds-services from a browser, comma separated ("*" = any; refused in
+    # production). Unset: "*" in sandbox mode, none otherwise.
+    cds_allowed_origins: str | None = None
+    cds_cors_private_network: bool = False  # answer Chromium's Private Network Access preflights (dev only)
 
     @property
     def is_production(self) -> bool:
@@ -62,6 +87,11 @@ class Settings:
     @property
     def effective_linkage_key(self) -> str:
         return self.linkage_key or DEMO_LINKAGE_KEY
+
+    @property
+    def cds_origins(self) -> tuple[str, ...]:
+        """The browser origins allowed on /cds-services ("*" means any)."""
+        return tuple(o.strip() for o in (self.cds_allowed_origins or "").split(",") if o.strip())
 
 
 def _coerce(value: str, target: Any) -> Any:
@@ -126,8 +156,42 @@ def _complete(settings: Settings) -> Settings:
             raise ConfigError(f"VARSHARE_AGGREGATION_RULES is not valid JSON: {exc}") from exc
         if not isinstance(parsed, dict):
             raise ConfigError("VARSHARE_AGGREGATION_RULES must be a JSON object of rule overrides")
+    _check_cds_settings(settings)
+    if settings.cds_genetic_test_codes:
+        try:
+            codes = json.loads(settings.cds_genetic_test_codes)
+        except ValueError as exc:
+            raise ConfigError(f"VARSHARE_CDS_GENETIC_TEST_CODES is not valid JSON: {exc}") from exc
+        if not isinstance(codes, dict) or not all(
+                isinstance(k, str) and "|" in k and isinstance(v, list) and all(isinstance(g, str) for g in v)
+                for k, v in codes.items()):
+            raise ConfigError('VARSHARE_CDS_GENETIC_TEST_CODES must map "system|code" to a list of gene symbols')
+    if settings.cds_max_variants < 1 or settings.cds_fhir_max_pages < 1:
+        raise ConfigError("VARSHARE_CDS_MAX_VARIANTS and VARSHARE_CDS_FHIR_MAX_PAGES must be at least 1")
     if database_url == linkage_url:
         raise ConfigError("VARSHARE_LINKAGE_DATABASE_URL must name a different database than VARSHARE_DATABASE_URL")
     release_dir = settings.release_dir or str(data_dir / "releases")
+    origins = settings.cds_allowed_origins
+    if origins is None:
+        origins = "*" if settings.mode == "sandbox" else ""
     return dataclasses.replace(settings, database_url=database_url, linkage_database_url=linkage_url,
-                               release_dir=release_dir)
+                               release_dir=release_dir, cds_allowed_origins=origins)
+
+
+def _check_cds_settings(settings: Settings) -> None:
+    if not 0 <= settings.jwt_leeway_s <= 300:
+        raise ConfigError("VARSHARE_JWT_LEEWAY_S must be between 0 and 300 seconds")
+    if not 1 <= settings.jwt_max_lifetime_s <= 3600:
+        raise ConfigError("VARSHARE_JWT_MAX_LIFETIME_S must be between 1 and 3600 seconds (CDS Hooks: at most an hour)")
+    if settings.jwks_cache_s < 0:
+        raise ConfigError("VARSHARE_JWKS_CACHE_S must not be negative")
+    origins = [o.strip() for o in (settings.cds_allowed_origins or "").split(",") if o.strip()]
+    for origin in origins:
+        if origin == "*":
+            if settings.is_production:
+                raise ConfigError("VARSHARE_CDS_ALLOWED_ORIGINS may not be '*' in production: list the browser "
+                                  "clients' origins, e.g. https://sandbox.cds-hooks.org")
+            continue
+        parts = urlsplit(origin)
+        if parts.scheme not in ("https", "http") or not parts.netloc or parts.path or parts.query:
+            raise ConfigError(f"VARSHARE_CDS_ALLOWED_ORIGINS: {origin!r} is not an origin like https://ehr.example")

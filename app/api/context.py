@@ -13,6 +13,9 @@ from flask import Flask, current_app, g, request
 
 from app.config import Settings
 from app.logs import request_id_var
+from app.services.cds import CdsHooks
+from app.services.cds_clients import CdsClients
+from app.services.cds_feedback import CdsFeedback
 from app.services.curation import Curation
 from app.services.ingest import Ingest
 from app.services.reclassifications import Reclassifications
@@ -39,6 +42,9 @@ class Services:
     curation: Curation
     reclassifications: Reclassifications
     releases: Releases
+    cds_clients: CdsClients
+    cds: CdsHooks
+    cds_feedback: CdsFeedback
 
 
 def services() -> Services:
@@ -74,7 +80,7 @@ def install_request_context(app: Flask) -> None:
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         started = g.get("request_started")
-        caller = g.get("caller")
+        caller = g.get("caller") or g.get("cds_client")  # a tenant token, or a verified CDS client JWT
         log.info("request", extra={"fields": {
             "method": request.method,
             "path": request.path,  # never the query string: it may carry identifiers

@@ -75,6 +75,8 @@ def build_openapi(base_url: str) -> dict:
             "/api/reports/{id}": {"get": _op("The receipt of one of your reports", ("id",), "Object", (404,))},
             "/api/whoami": {"get": _op("The calling tenant", (), "Object")},
             "/api/tenants": {"get": _op("Registered tenants (admin)", (), "Object")},
+            "/api/cds-feedback": {"get": _op("CDS card feedback per service, card kind and outcome (admin, curator)",
+                                             (), "Object")},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

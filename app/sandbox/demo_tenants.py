@@ -23,8 +23,12 @@ class DemoTenant:
 DEMO_TENANTS = (
     DemoTenant("Demo Lab Alpha", "lab", "vs_demo_lab_alpha_PUBLIC_DEMO_TOKEN"),
     DemoTenant("Demo Lab Beta", "lab", "vs_demo_lab_beta_PUBLIC_DEMO_TOKEN"),
+    DemoTenant("Demo Lab Gamma", "lab", "vs_demo_lab_gamma_PUBLIC_DEMO_TOKEN"),
+    DemoTenant("Demo Lab Delta", "lab", "vs_demo_lab_delta_PUBLIC_DEMO_TOKEN"),
     DemoTenant("Demo Expert Panel", "expert-panel", "vs_demo_expert_panel_PUBLIC_DEMO_TOKEN"),
+    DemoTenant("Demo Guideline Body", "practice-guideline", "vs_demo_guideline_body_PUBLIC_DEMO_TOKEN"),
     DemoTenant("Demo EHR Hospital", "ehr", "vs_demo_ehr_hospital_PUBLIC_DEMO_TOKEN"),
+    DemoTenant("Demo EHR Clinic", "ehr", "vs_demo_ehr_clinic_PUBLIC_DEMO_TOKEN"),
     DemoTenant("Demo Curator", "curator", "vs_demo_curator_PUBLIC_DEMO_TOKEN"),
     DemoTenant("Demo Reader", "reader", "vs_demo_reader_PUBLIC_DEMO_TOKEN"),
     DemoTenant("Demo Admin", "admin", "vs_demo_admin_PUBLIC_DEMO_TOKEN"),

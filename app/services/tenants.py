@@ -68,6 +68,8 @@ class Tenants:
         with self._store.unit_of_work() as uow:
             if repo.find_by_name(uow.conn, name) is not None:
                 raise TenantError(f"a tenant named {name!r} already exists")
+            if issuer is not None and repo.find_by_issuer(uow.conn, issuer):
+                raise TenantError("another tenant is already registered with this --issuer (JWT iss must be unique)")
             repo.insert_submitter(uow.conn, id=submitter_id, name=name, role=role,
                                   token_hash=tokens.hash_token(token), token_hint=tokens.token_hint(token),
                                   jwks_url=jwks_url, issuer=issuer, is_demo=demo_token is not None)

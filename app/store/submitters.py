@@ -59,6 +59,12 @@ def find_by_id(conn: Connection, submitter_id: str) -> SubmitterRow | None:
     return _row(row) if row else None
 
 
+def find_by_issuer(conn: Connection, issuer: str) -> list[SubmitterRow]:
+    """The institutions registered with exactly this JWT issuer (normally one), enabled or not."""
+    rows = conn.execute(select(*_COLUMNS).where(submitters.c.issuer == issuer).order_by(submitters.c.name)).all()
+    return [_row(r) for r in rows]
+
+
 def find_by_token_hash(conn: Connection, token_hash: str) -> tuple[SubmitterRow, str] | None:
     """The institution whose token hashes to ``token_hash``, with the stored hash for a constant-time check."""
     row = conn.execute(select(*_COLUMNS, submitters.c.token_hash).where(submitters.c.token_hash == token_hash)).first()

@@ -304,3 +304,16 @@ cds_feedback = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_cds_feedback_service", "service_id"),
 )
+
+# Processed CDS client JWT ids (CDS Hooks replay protection), shared by every worker and host. Holds a
+# SHA-256 of the jti only; rows past their token's exp are purged.
+jwt_replay = Table(
+    "jwt_replay",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("issuer", Text, nullable=False),
+    Column("jti_hash", String(64), nullable=False),
+    Column("exp", BigInteger, nullable=False),  # the token's exp (epoch seconds)
+    UniqueConstraint("issuer", "jti_hash", name="uq_jwt_replay_issuer_jti_hash"),
+    Index("ix_jwt_replay_exp", "exp"),
+)

@@ -1,0 +1,106 @@
+"""Read queries of a CDS hook call: variants with their current variant-level aggregate by key, current
+submissions with their submitters' names, and an institution's own case facts.
+
+All batched (chunked at 500): one query per kind of fact, whatever the number of variants or cases. The hook
+path is latency-bound, so the aggregate comes with the key lookup (a LEFT JOIN) and the submitter names with
+the submissions, instead of one query each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from app.store.aggregates import SubmissionRow
+from app.store.tables import aggregates, case_facts, cases, submissions, submitters, variants
+
+CHUNK = 500
+VARIANT_LEVEL = ""
+_AGGREGATE_FIELDS = ("classification", "review_status", "stars", "conflict", "explanation", "submitter_count",
+                     "last_evaluated")
+
+
+def _chunks(values: Iterable[str]) -> list[list[str]]:
+    wanted = sorted(set(values))
+    return [wanted[i:i + CHUNK] for i in range(0, len(wanted), CHUNK)]
+
+
+def _aggregate_columns() -> list:
+    return [aggregates.c[name] for name in _AGGREGATE_FIELDS]
+
+
+def _row_aggregate(row) -> dict[str, Any] | None:
+    return None if row.classification is None else {name: getattr(row, name) for name in _AGGREGATE_FIELDS}
+
+
+def variants_with_aggregates(conn: Connection, keys: Iterable[str], classification_type: str = "germline"
+                             ) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """(key -> variant id after merges, variant id -> its current variant-level aggregate) for the known keys."""
+    ids: dict[str, str] = {}
+    found: dict[str, dict[str, Any]] = {}
+    merged: set[str] = set()
+    for chunk in _chunks(keys):
+        query = (select(variants.c.key, variants.c.id, variants.c.merged_into, *_aggregate_columns())
+                 .select_from(variants.outerjoin(aggregates, and_(
+                     aggregates.c.variant_id == variants.c.id, aggregates.c.condition_key == VARIANT_LEVEL,
+                     aggregates.c.classification_type == classification_type)))
+                 .where(variants.c.key.in_(chunk)))
+        for row in conn.execute(query):
+            ids[row.key] = row.merged_into or row.id
+            if row.merged_into:
+                merged.add(row.merged_into)
+            elif (aggregate := _row_aggregate(row)) is not None:
+                found[row.id] = aggregate
+    found.update(aggregates_of(conn, merged - set(found), classification_type))
+    return ids, found
+
+
+def aggregates_of(conn: Connection, variant_ids: Iterable[str], classification_type: str = "germline"
+                  ) -> dict[str, dict[str, Any]]:
+    """Variant id -> current variant-level aggregate (variants found another way: aliases, merges, case facts)."""
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(variant_ids):
+        rows = conn.execute(select(aggregates.c.variant_id, *_aggregate_columns()).where(
+            aggregates.c.variant_id.in_(chunk), aggregates.c.condition_key == VARIANT_LEVEL,
+            aggregates.c.classification_type == classification_type))
+        found.update({row.variant_id: _row_aggregate(row) for row in rows})
+    return found
+
+
+def current_submissions_named(conn: Connection, variant_ids: Iterable[str]
+                              ) -> tuple[list[SubmissionRow], dict[str, str]]:
+    """Current submissions of these variants (flagged ones included) and their submitters' names."""
+    rows: list[SubmissionRow] = []
+    names: dict[str, str] = {}
+    for chunk in _chunks(variant_ids):
+        query = (select(submissions.c.variant_id, submissions.c.submitter_id, submitters.c.role, submissions.c.term,
+                        submissions.c.criteria_provided, submissions.c.condition_key,
+                        submissions.c.date_last_evaluated, submissions.c.flagged, submissions.c.classification_type,
+                        submitters.c.name)
+                 .join(submitters, submitters.c.id == submissions.c.submitter_id)
+                 .where(submissions.c.variant_id.in_(chunk), submissions.c.superseded_version.is_(None)))
+        for row in conn.execute(query):
+            rows.append(SubmissionRow(*row[:9]))
+            names[row.submitter_id] = row.name
+    return rows, names
+
+
+def own_case_findings(conn: Connection, submitter_id: str, case_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Current findings of these cases that belong to ``submitter_id`` (others' cases are never returned), with
+    the variant's id (after merges), key and gene, the stated term and the report year."""
+    wanted = sorted(set(case_ids))
+    if not wanted:
+        return []
+    rows = conn.execute(
+        select(case_facts.c.variant_id, variants.c.merged_into, variants.c.key, variants.c.gene,
+               case_facts.c.stated_term, case_facts.c.report_year)
+        .join(cases, cases.c.id == case_facts.c.case_id)
+        .join(variants, variants.c.id == case_facts.c.variant_id)
+        .where(case_facts.c.case_id.in_(wanted), cases.c.submitter_id == submitter_id,
+               case_facts.c.superseded_version.is_(None))
+        .order_by(case_facts.c.report_year.desc(), variants.c.key))
+    return [{"variant_id": row.merged_into or row.variant_id, "key": row.key, "gene": row.gene,
+             "stated_term": row.stated_term, "report_year": row.report_year} for row in rows]
+
