@@ -19,4 +19,6 @@ WORKDIR /var/lib/varshare
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2).status == 200 else 1)"
+# SIGTERM: gunicorn finishes in-flight requests for up to 20 s; give it longer (docker stop -t 30).
+STOPSIGNAL SIGTERM
 CMD ["varshare", "serve", "--host", "0.0.0.0", "--port", "8080", "--workers", "2"]

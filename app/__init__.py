@@ -20,15 +20,17 @@ class StartupError(RuntimeError):
 
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the Flask app from defaults, VARSHARE_* environment variables and ``config`` overrides."""
-    from app.api import cds, fhir, health, openapi, privacy, reports, tenants, variants
+    from app.api import audit, cds, fhir, health, metrics, openapi, privacy, reports, tenants, variants
     from app.api.cds_cors import install_cds_cors
     from app.api.context import Services, install_request_context
     from app.api.errors import install_error_handlers
+    from app.api.rate_limits import install_rate_limits
     from app.ingest.validation import warm_up
     from app.logs import configure_logging
     from app.sandbox import keys, pages
     from app.sandbox.trusted_clients import sandbox_trusted_issuers
     from app.services.aggregation import RulesError, rules_from_settings
+    from app.services.audit_access import AuditAccess
     from app.services.cds import CdsHooks
     from app.services.cds_clients import CdsClients
     from app.services.cds_feedback import CdsFeedback
@@ -69,6 +71,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         releases=Releases(store, settings.release_dir),
         cds_clients=CdsClients(store, settings, trusted=sandbox_trusted_issuers(settings)),
         cds=CdsHooks(store, tenant_service, settings), cds_feedback=CdsFeedback(store, settings),
+        audit_access=AuditAccess(store, settings.public_base_url),
     )
     warm_up()  # build the FHIR model validators once, not on the first lab's request
     if settings.trusted_proxies:
@@ -77,15 +80,18 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     install_request_context(app)
+    install_rate_limits(app, settings)
+    metrics.install_metrics(app)
     install_error_handlers(app)
     install_cds_cors(app)
-    for blueprint in (health.bp, tenants.bp, fhir.bp, reports.bp, privacy.bp, variants.bp, openapi.bp,
-                      pages.bp, keys.bp, cds.bp):
+    for blueprint in (health.bp, tenants.bp, fhir.bp, audit.bp, reports.bp, privacy.bp, variants.bp, openapi.bp,
+                      pages.bp, keys.bp, cds.bp, metrics.bp):
         app.register_blueprint(blueprint)
-    if settings.mode in ("sandbox", "test"):  # the synthetic EHR's FHIR endpoint exists only there
-        from app.sandbox import ehr_fhir
+    if settings.mode in ("sandbox", "test"):  # the synthetic EHR and the sandbox pages exist only there
+        from app.sandbox import ehr_fhir, workbench
 
         app.register_blueprint(ehr_fhir.bp)
+        app.register_blueprint(workbench.bp)
     # Startup objects (FHIR models, validators) live for the whole process: keep them out of the cyclic
     # collector's full passes, which otherwise stall requests that allocate large JSON documents.
     gc.collect()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Mapping
@@ -33,6 +34,13 @@ def main() -> None:
     """Entry point."""
 
 
+def _forget_worker_metrics(_server, worker) -> None:
+    """gunicorn child_exit hook: drop an exited worker's live gauges from the shared metrics directory."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def _run_server(settings_overrides: dict[str, Any], host: str, port: int, workers: int, threads: int,
                 dev: bool) -> None:
     from app import StartupError, create_app
@@ -60,8 +68,11 @@ def _run_server(settings_overrides: dict[str, Any], host: str, port: int, worker
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 30)
+            # SIGTERM: stop accepting, let in-flight requests finish for up to 20 s, then stop the workers.
             self.cfg.set("graceful_timeout", 20)
             self.cfg.set("accesslog", None)
+            if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # metrics summed over workers (README)
+                self.cfg.set("child_exit", _forget_worker_metrics)
 
         def load(self):
             return create_app(settings_overrides)
@@ -87,7 +98,8 @@ def _seed_world(overrides: dict[str, Any]) -> str:
     from app.sandbox.world import build_world
 
     try:
-        app = create_app(overrides)
+        # Seeding replays hundreds of reports through the public ingest path at once: not a client to throttle.
+        app = create_app({**overrides, "rate_limit_enabled": False})
     except (ConfigError, StartupError) as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -127,6 +139,9 @@ def sandbox(host: str, port: int, workers: int, reset: bool, no_serve: bool) -> 
     click.echo(_seed_world(overrides))
     click.echo(f"\nvarshare sandbox (synthetic data, demo credentials) at {settings.public_base_url}/")
     click.echo(f"  store overview   {settings.public_base_url}/")
+    click.echo(f"  try CDS Hooks    {settings.public_base_url}/sandbox")
+    click.echo(f"  submit a report  {settings.public_base_url}/sandbox/submit")
+    click.echo(f"  guide            {settings.public_base_url}/sandbox/help  (endpoints, credentials, curl)")
     click.echo(f"  liveness         {settings.public_base_url}/healthz")
     click.echo(f"  readiness        {settings.public_base_url}/readyz")
     click.echo(f"  who am I         {settings.public_base_url}/api/whoami")

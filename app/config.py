@@ -19,6 +19,14 @@ MODES = ("production", "sandbox", "test")
 # Used only in sandbox/test mode when no linkage key is configured: clearly not a secret.
 DEMO_LINKAGE_KEY = "varshare-demo-linkage-key-NOT-SECRET-sandbox-and-tests-only"
 
+# Default rate limits (security-and-performance.md A6). Sandbox mode allows ten times as much (every integrator
+# shares the demo tenants and the demo EHR's client); test mode keeps them out of the way of the test suite.
+RATE_LIMIT_DEFAULTS = {"hooks": "20/second", "discovery": "10/minute", "ingest": "60/minute", "read": "600/minute",
+                       "unauthenticated": "60/minute"}
+RATE_LIMIT_SANDBOX_DEFAULTS = {"hooks": "200/second", "discovery": "100/minute", "ingest": "600/minute",
+                               "read": "6000/minute", "unauthenticated": "600/minute"}
+RATE_LIMIT_TEST_DEFAULT = "100000/minute"
+
 MIN_PRIVACY_K = 2  # sandbox and test: below 2 every count would be shown, which is no protection
 MIN_PRIVACY_K_PRODUCTION = 5  # the documented default is the floor in production; raise it (e.g. 11), never lower
 
@@ -47,6 +55,7 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     max_bundle_entries: int = 5000
     max_json_depth: int = 100
+    max_api_body_bytes: int = 64 * 1024  # JSON bodies of the /api write endpoints (flag, unflag)
     # Aggregation points ClinVar does not document, as a JSON object of overrides (see README), e.g.
     # {"top_tier_conflict": "most-recent", "wording": "legacy"}. Empty: the documented defaults.
     aggregation_rules: str = ""
@@ -66,6 +75,7 @@ class Settings:
     cds_fhir_max_pages: int = 5  # `next` pages followed per query
     cds_fhir_max_bytes: int = 5 * 1024 * 1024  # per response
     # fhirServer URL prefixes that may be queried without fhirAuthorization (comma-separated; open test servers).
+    # Unset in sandbox mode: the sandbox's own EHR FHIR server ({public_base_url}/sandbox/fhir).
     cds_open_fhir_servers: str = ""
     # Genetic test orders: JSON {"system|code": ["GENE", ...]} merged over the defaults (README); an empty gene
     # list means "the genes the order itself names" (HGNC codings).
@@ -79,6 +89,16 @@ class Settings:
     # production). Unset: "*" in sandbox mode, none otherwise.
     cds_allowed_origins: str | None = None
     cds_cors_private_network: bool = False  # answer Chromium's Private Network Access preflights (dev only)
+    # Rate limits (README "Operations and security"): Flask-Limiter limit strings ("20/second", "60 per minute",
+    # several separated by ";"), per authenticated tenant or CDS client, or per address before authentication.
+    # Empty: the documented default of the mode (RATE_LIMIT_DEFAULTS; very high in test mode).
+    rate_limit_enabled: bool = True
+    rate_limit_storage: str = "memory://"  # per process; redis://host:6379/0 shares the counts across workers
+    rate_limit_hooks: str = ""  # CDS hook calls and feedback, per client (iss + tenant)
+    rate_limit_discovery: str = ""  # CDS discovery, per client
+    rate_limit_ingest: str = ""  # submissions (POST /fhir...), per submitter
+    rate_limit_read: str = ""  # every other authenticated call (read API, audit search, metrics), per tenant
+    rate_limit_unauthenticated: str = ""  # calls without valid credentials and public API calls, per address
 
     @property
     def is_production(self) -> bool:
@@ -174,8 +194,34 @@ def _complete(settings: Settings) -> Settings:
     origins = settings.cds_allowed_origins
     if origins is None:
         origins = "*" if settings.mode == "sandbox" else ""
+    open_servers = settings.cds_open_fhir_servers
+    if not open_servers and settings.mode == "sandbox":  # the sandbox's own synthetic, open EHR FHIR server
+        open_servers = settings.public_base_url.rstrip("/") + "/sandbox/fhir"
     return dataclasses.replace(settings, database_url=database_url, linkage_database_url=linkage_url,
-                               release_dir=release_dir, cds_allowed_origins=origins)
+                               release_dir=release_dir, cds_allowed_origins=origins,
+                               cds_open_fhir_servers=open_servers, **_rate_limits(settings))
+
+
+def _rate_limits(settings: Settings) -> dict[str, str]:
+    """Every rate limit filled in with its mode's default and checked; fails naming the variable."""
+    from limits import parse_many
+
+    found = {}
+    for group, default in RATE_LIMIT_DEFAULTS.items():
+        name = f"rate_limit_{group}"
+        value = getattr(settings, name) or (RATE_LIMIT_TEST_DEFAULT if settings.mode == "test" else
+                                            RATE_LIMIT_SANDBOX_DEFAULTS[group] if settings.mode == "sandbox"
+                                            else default)
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(f"VARSHARE_{name.upper()} must be a rate limit like '20/second' or "
+                              f"'60 per minute;1000 per day', not {value!r}") from None
+        found[name] = value
+    if "://" not in settings.rate_limit_storage:
+        raise ConfigError("VARSHARE_RATE_LIMIT_STORAGE must be a storage URI: memory:// (per process) or "
+                          "redis://host:6379/0 (shared by every worker)")
+    return found
 
 
 def _check_cds_settings(settings: Settings) -> None:

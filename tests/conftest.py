@@ -15,14 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.sandbox.demo_tenants import seed_demo_tenants
+from app.sandbox.seeding import seed_world
 from app.store.database import Store
 from app.store.tables import metadata
 from app.store.vault_tables import vault_metadata
+
+# Property tests judge correctness, not speed: no per-example deadline (a loaded CI machine is slow).
+settings.register_profile("varshare", deadline=None)
+settings.load_profile("varshare")
 
 PG_URL = os.environ.get("VARSHARE_TEST_DATABASE_URL", "").strip()
 REQUIRE_PG = os.environ.get("VARSHARE_TEST_REQUIRE_POSTGRES", "") == "1"
@@ -127,10 +134,15 @@ def empty_all_tables(store: Store) -> None:
             connection.execute(table.delete())
 
 
+# Rate limits high enough never to trip in tests, whatever the mode; tests of the limits set their own.
+TEST_RATE_LIMITS = {f"rate_limit_{group}": "100000/minute"
+                    for group in ("hooks", "discovery", "ingest", "read", "unauthenticated")}
+
+
 def settings_for(target: DatabaseTarget, tmp_path: Path, **overrides) -> dict:
     """Test-mode settings pointing at ``target``."""
     return {"mode": "test", "data_dir": str(tmp_path), "database_url": target.database_url,
-            "linkage_database_url": target.linkage_database_url, **overrides}
+            "linkage_database_url": target.linkage_database_url, **TEST_RATE_LIMITS, **overrides}
 
 
 @pytest.fixture
@@ -175,3 +187,33 @@ def live(app) -> Iterator[LiveServer]:
     server = LiveServer(app).start()
     yield server
     server.stop()
+
+
+class _ForwardingApp:
+    """A WSGI app that forwards to the app set later: the sandbox app's public base URL (JWT audiences, card
+    links) must be the live server's URL, which is known only once the server has bound its port."""
+
+    def __init__(self) -> None:
+        self.target = None
+
+    def __call__(self, environ, start_response):
+        return self.target(environ, start_response)
+
+
+@pytest.fixture
+def sandbox_live(migrated_target, tmp_path) -> Iterator[LiveServer]:
+    """A sandbox-mode app holding the seeded synthetic world, served over real HTTP at its public base URL."""
+    forwarding = _ForwardingApp()
+    server = LiveServer(forwarding)
+    application = create_app(settings_for(migrated_target, tmp_path, mode="sandbox", public_base_url=server.url))
+    services = application.extensions["varshare"]
+    empty_all_tables(services.store)
+    seed_demo_tenants(services.tenants)
+    seed_world(application)
+    forwarding.target = application
+    server.app = application
+    server.start()
+    yield server
+    server.stop()
+    services.store.dispose()
+

@@ -9,6 +9,7 @@ from flask import g, request
 
 from app.api.context import services
 from app.api.errors import error_response
+from app.api.rate_limits import limit, limit_address, tenant_group
 from app.services.audit import record_refusal
 from app.services.tenants import Caller
 
@@ -34,27 +35,39 @@ def current_caller() -> Caller:
 
 
 def requires(permission: str) -> Callable:
-    """Decorator: 401 without a valid token (or for a disabled tenant), 403 without ``permission``."""
+    """Decorator: 401 without a valid token (or for a disabled tenant), 429 over the tenant's rate limit (over the
+    address's without a valid token), 403 without ``permission``."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
             token = _bearer_token()
             if token is None:
+                throttled = limit_address()
+                if throttled is not None:
+                    return throttled
                 _audit_refusal(401)
                 return error_response(401, "a bearer token is required", headers=_CHALLENGE)
             caller = services().tenants.authenticate(token)
             if caller is None:
+                throttled = limit_address()
+                if throttled is not None:
+                    return throttled
                 _audit_refusal(401)
                 return error_response(401, "the bearer token is not valid, or its tenant is disabled",
                                       headers={**_CHALLENGE, "WWW-Authenticate": 'Bearer realm="varshare", '
                                                'error="invalid_token"'})
             g.caller = caller
+            throttled = limit(tenant_group(), caller.submitter_id, submitter_id=caller.submitter_id,
+                              client=caller.name)
+            if throttled is not None:
+                return throttled
             if not caller.may(permission):
                 _audit_refusal(403, caller)
                 return error_response(403, f"the {caller.role} role may not do this ({permission})")
             return view(*args, **kwargs)
 
+        wrapper.authenticates = True  # type: ignore[attr-defined]  # counted per tenant, not per address
         return wrapper
 
     return decorator

@@ -7,6 +7,8 @@ unobtainable, 413 body over ``VARSHARE_CDS_MAX_BODY_BYTES``, 415 not JSON, 503 s
 
 from __future__ import annotations
 
+import hashlib
+
 import orjson
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -15,6 +17,7 @@ from app.api.auth import requires
 from app.api.cds_auth import cds_client_required, current_cds_client
 from app.api.context import services
 from app.api.errors import json_response, operation_outcome
+from app.api.metrics import observe_cards
 from app.cds.responses import cards_body, json_body
 from app.security.limits import exceeds_depth
 from app.services.cds import CdsError
@@ -39,7 +42,8 @@ def _outcome(status: int, message: str, location: str | None = None) -> Response
     return Response(json_body(operation_outcome([issue])), status=status, mimetype="application/json")
 
 
-def _body():
+def _body() -> tuple[object, str]:
+    """The parsed JSON body and the SHA-256 of its raw bytes (for the audit event; the body is never kept)."""
     settings = services().settings
     if request.content_length is not None and request.content_length > settings.cds_max_body_bytes:
         raise _BadBody(413, f"the body is larger than {settings.cds_max_body_bytes} bytes")
@@ -56,7 +60,7 @@ def _body():
         raise _BadBody(400, "the body is not valid JSON") from None
     if exceeds_depth(body, settings.max_json_depth):
         raise _BadBody(400, f"the JSON is nested deeper than {settings.max_json_depth} levels")
-    return body
+    return body, hashlib.sha256(raw).hexdigest()
 
 
 def _answer(run):
@@ -80,16 +84,22 @@ def discovery():
 @bp.post("/cds-services/<service_id>")
 @cds_client_required
 def call_service(service_id: str):
-    """One hook call: ``{"cards": [...]}``."""
-    return _answer(lambda: Response(cards_body(services().cds.invoke(service_id, _body(), current_cds_client())),
-                                    mimetype="application/json"))
+    """One hook call: ``{"cards": [...]}`` (audited by the service after the cards are built)."""
+
+    def run() -> Response:
+        body, digest = _body()
+        cards = services().cds.invoke(service_id, body, current_cds_client(), request_digest=digest)
+        observe_cards(service_id, cards)
+        return Response(cards_body(cards), mimetype="application/json")
+
+    return _answer(run)
 
 
 @bp.post("/cds-services/<service_id>/feedback")
 @cds_client_required
 def feedback(service_id: str):
     """Card outcomes; stored once, answered ``{}``."""
-    return _answer(lambda: (services().cds_feedback.record(service_id, _body(), current_cds_client()),
+    return _answer(lambda: (services().cds_feedback.record(service_id, _body()[0], current_cds_client()),
                             Response(b"{}", mimetype="application/json"))[1])
 
 

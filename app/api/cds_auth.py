@@ -14,6 +14,7 @@ from functools import wraps
 from flask import Response, g, request
 
 from app.api.context import services
+from app.api.rate_limits import limit, limit_address
 from app.security.client_jwt import InvalidClientJwt, VerifiedClient
 
 
@@ -41,18 +42,26 @@ def current_cds_client() -> VerifiedClient:
 
 
 def cds_client_required(view: Callable) -> Callable:
-    """Decorator: run ``view`` only for a valid CDS client JWT; otherwise a bare 401."""
+    """Decorator: run ``view`` only for a valid CDS client JWT (otherwise a bare 401) within the client's rate
+    limit (429 otherwise; calls without a valid JWT count against the remote address)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         token = _bearer_token()
         if token is None:
-            return unauthorized()
+            return limit_address() or unauthorized()
         try:
             client = services().cds_clients.verify(token, expected_audience())
         except InvalidClientJwt:
-            return unauthorized()  # the service has logged (and, for a known client, audited) the reason
+            # the service has logged (and, for a known client, audited) the reason
+            return limit_address() or unauthorized()
         g.cds_client = client
+        group = "discovery" if request.method == "GET" and request.path.rstrip("/") == "/cds-services" else "hooks"
+        throttled = limit(group, f"{client.issuer}|{client.tenant or ''}", submitter_id=client.submitter_id,
+                          client=client.name)
+        if throttled is not None:
+            return throttled
         return view(*args, **kwargs)
 
+    wrapper.authenticates = True  # type: ignore[attr-defined]  # counted per client, not per address
     return wrapper

@@ -13,6 +13,7 @@ from flask import Flask, current_app, g, request
 
 from app.config import Settings
 from app.logs import request_id_var
+from app.services.audit_access import AuditAccess
 from app.services.cds import CdsHooks
 from app.services.cds_clients import CdsClients
 from app.services.cds_feedback import CdsFeedback
@@ -45,6 +46,7 @@ class Services:
     cds_clients: CdsClients
     cds: CdsHooks
     cds_feedback: CdsFeedback
+    audit_access: AuditAccess
 
 
 def services() -> Services:

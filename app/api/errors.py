@@ -12,6 +12,8 @@ import orjson
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from app.services.failures import StoreUnavailable
+
 log = logging.getLogger("varshare.errors")
 
 FHIR_JSON = "application/fhir+json"
@@ -67,6 +69,12 @@ def install_error_handlers(app: Flask) -> None:
             413: "request body too large",
         }.get(exc.code or 500, exc.description or exc.name)
         return error_response(exc.code or 500, message, headers=headers)
+
+    @app.errorhandler(StoreUnavailable)
+    def _store_unavailable(_exc: StoreUnavailable):
+        # Also what a read whose audit event could not be written answers: nothing leaves unaudited.
+        log.warning("store unavailable")
+        return error_response(503, "the store is temporarily unavailable; try again", headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, request
 from app.api.auth import current_caller, requires
 from app.api.context import services
 from app.api.errors import FHIR_JSON, error_response, json_response
+from app.api.metrics import observe_ingest
 from app.ingest.outcome import build_operation_outcome
 from app.ingest.receipts import (
     build_capability_statement,
@@ -82,7 +83,9 @@ def _submit(resource: dict) -> Response:
         result = services().ingest.submit(current_caller(), resource)
     except IngestRejected as rejected:
         log.info("submission rejected", extra={"fields": {"status": rejected.status, "issues": len(rejected.issues)}})
+        observe_ingest("rejected")
         return _rejection(rejected)
+    observe_ingest("replayed" if result.replayed else "accepted")
     return _created(result)
 
 
@@ -91,6 +94,7 @@ def _guarded(handler):
         try:
             return handler(*args, **kwargs)
         except _BadRequest as bad:
+            observe_ingest("rejected")
             return bad.response
         except StoreUnavailable:
             log.warning("database unavailable during ingest")
@@ -116,12 +120,17 @@ def transaction_or_batch():
         try:
             result = services().ingest.submit(current_caller(), bundle)
         except IngestRejected as rejected:
+            observe_ingest("rejected")
             return _rejection(rejected)
+        observe_ingest("replayed" if result.replayed else "accepted")
         receipt = build_receipt(result.receipt, result.issues)
         response = [build_response_entry(200 if result.replayed else 201, receipt if i == 0 else None)
                     for i in range(len(entries))]
         return _fhir(build_response_bundle("transaction", response))
     outcomes = services().ingest.submit_batch_entries(current_caller(), bundle)
+    observe_ingest("rejected", sum(isinstance(o, IngestRejected) for o in outcomes))
+    observe_ingest("replayed", sum(not isinstance(o, IngestRejected) and o.replayed for o in outcomes))
+    observe_ingest("accepted", sum(not isinstance(o, IngestRejected) and not o.replayed for o in outcomes))
     response = []
     for i, outcome in enumerate(outcomes):
         if isinstance(outcome, IngestRejected):

@@ -1,5 +1,6 @@
 """Read API over the shared store (variants, history, change feed, submitters, reclassifications, releases) and
-the curator's flag endpoints. Lists answer ``{"items": [...], "next": url}`` with ``next`` only when there is more."""
+the curator's flag endpoints. Lists answer ``{"items": [...], "next": url}`` with ``next`` only when there is more.
+Every answer that discloses shared data is audited by the service that reads it (503 when that fails)."""
 
 from __future__ import annotations
 
@@ -68,7 +69,8 @@ def search_variants():
         return error_response(400, "q is required: a variant key, SPDI, HGVS, clinvar:<id>, rsID or gene symbol")
     limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     try:
-        page = services().variants.search(q, cursor=request.args.get("cursor") or None, limit=limit)
+        page = services().variants.search(q, cursor=request.args.get("cursor") or None, limit=limit,
+                                          reader=current_caller())
     except QueryError as exc:
         return error_response(400, str(exc), code="invalid")
     return json_response(_listing(page.items, page.next_cursor, "cursor"))
@@ -80,7 +82,8 @@ def search_variants():
 def variant_detail(variant_id: str):
     """One variant: aggregates (now, or as of a store version), conditions, submissions, case counts."""
     as_of = _int_arg("as_of", None, 0)
-    detail = services().variants.detail(variant_id, as_of=as_of, k=services().settings.privacy_k)
+    detail = services().variants.detail(variant_id, as_of=as_of, k=services().settings.privacy_k,
+                                        reader=current_caller())
     if detail is None:
         return error_response(404, "no variant with this id")
     return json_response(detail)
@@ -92,7 +95,7 @@ def variant_detail(variant_id: str):
 def variant_history(variant_id: str):
     """The variant's aggregate change events, oldest first."""
     page = services().variants.history(variant_id, after=_int_arg("after", None, 0),
-                                       limit=_int_arg("limit", 100, 1, MAX_LIMIT))
+                                       limit=_int_arg("limit", 100, 1, MAX_LIMIT), reader=current_caller())
     return json_response(_listing(page.items, page.next_cursor, "after"))
 
 
@@ -105,7 +108,7 @@ def change_feed():
     if since is None:
         return error_response(400, "since is required: the store version you have seen")
     page = services().variants.changes(since, after=_int_arg("after", None, 0),
-                                       limit=_int_arg("limit", 100, 1, MAX_LIMIT))
+                                       limit=_int_arg("limit", 100, 1, MAX_LIMIT), reader=current_caller())
     return json_response(_listing(page.items, page.next_cursor, "after"))
 
 
@@ -130,6 +133,10 @@ def reclassifications():
 
 
 def _flag(submission_id: str, flagged: bool):
+    limit = services().settings.max_api_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return error_response(413, f"the body is larger than {limit} bytes", code="too-costly")
+    request.max_content_length = limit  # also bounds bodies sent without a Content-Length
     body = request.get_json(silent=True) if flagged else {}
     if flagged and not isinstance(body, dict):
         return error_response(400, 'send a JSON object: {"reason": "<reason code>"}')
@@ -186,6 +193,7 @@ def release_file(name: str, file_name: str):
     if found is None or not found[0].exists():
         return error_response(404, "no such release file")
     path, sha256 = found
+    services().releases.record_download(current_caller(), name, file_name, sha256)
     mimetype = "text/tab-separated-values" if path.suffix == ".tsv" else "application/x-ndjson"
     response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=f"{name}-{file_name}",
                          etag=sha256, conditional=True)

@@ -30,6 +30,9 @@ LOGIN = ("110114", "authenticate")  # DCM User Authenticated (failures)
 
 SUCCESS, MINOR_FAILURE, SERIOUS_FAILURE = "0", "4", "8"
 
+SUBMITTER = "submitter"  # entity kind naming an institution whose submissions or cases an event touched
+ALL_SUBMITTERS = "*"  # a disclosure of the whole store (a release file): it concerns every institution
+
 
 @dataclass(frozen=True)
 class AuditEvent:
@@ -59,6 +62,16 @@ def entity(kind: str, identifier: str | None = None, **details: Any) -> dict[str
         found["id"] = identifier
     found.update({k: v for k, v in details.items() if v is not None})
     return found
+
+
+def submitter(submitter_id: str) -> dict[str, Any]:
+    """The entity saying that ``submitter_id``'s submissions or cases were touched (drives tenant audit access)."""
+    return {"type": SUBMITTER, "id": submitter_id}
+
+
+def subjects_of(entities: Iterable[dict[str, Any]]) -> list[str]:
+    """The institutions an event concerns: the ids of its submitter entities, each once, in order."""
+    return list(dict.fromkeys(e["id"] for e in entities if e.get("type") == SUBMITTER and e.get("id")))
 
 
 def chain_hash(previous: str, recorded_at: dt.datetime, event: AuditEvent) -> str:

@@ -95,6 +95,11 @@ def card(kind: str, indicator: str, summary: str, detail: str, settings: CardSet
     return result
 
 
+def card_labels(built: dict) -> tuple[str, str]:
+    """(indicator, card kind) of a card this module built, for counting cards by type."""
+    return built.get("indicator", "info"), built.get("source", {}).get("topic", {}).get("code", "unknown")
+
+
 def submitter_table(view: VariantView) -> str:
     """The per-submitter table of a variant card."""
     rows = [[escape(line.submitter), escape(line.term) + (" (flagged by curators)" if line.flagged else ""),

@@ -78,7 +78,8 @@ def build_capability_statement(base_url: str, version: str, max_entries: int, ma
     ig = "http://hl7.org/fhir/uv/genomics-reporting/ImplementationGuide/hl7.fhir.uv.genomics-reporting"
     note = ("Accepts FHIR R4 Genomics Reporting (STU1, STU2, STU3) reports from registered submitters "
             "(bearer token). Reports are mapped into the shared variant store and not kept as resources, so "
-            f"there is no read or search. Limits: {max_entries} entries and {max_bytes} bytes per request.")
+            "there is no read or search of them; the audit log is searchable as AuditEvent (each tenant sees the "
+            f"events that concern it). Limits: {max_entries} entries and {max_bytes} bytes per request.")
     interaction = [{"code": "create"}]
     return {
         "resourceType": "CapabilityStatement",
@@ -103,6 +104,15 @@ def build_capability_statement(base_url: str, version: str, max_entries: int, ma
                  "documentation": "a genomic report with its results as contained resources"},
                 {"type": "Observation", "interaction": interaction,
                  "documentation": "a single Variant or Diagnostic Implication Observation"},
+                {"type": "AuditEvent", "interaction": [{"code": "read"}, {"code": "search-type"}],
+                 "documentation": "the hash-chained audit log, newest first; admins and curators see every event, "
+                                  "other tenants those they caused or that concern their submissions and cases",
+                 "searchParam": [
+                     {"name": "date", "type": "date", "documentation": "recorded; prefixes eq ge le gt lt"},
+                     {"name": "type", "type": "token", "documentation": "type or subtype code (rest, 110107, read)"},
+                     {"name": "agent", "type": "token", "documentation": "tenant name or id"},
+                     {"name": "entity", "type": "token", "documentation": "id of a variant, report, release, ..."},
+                     {"name": "_count", "type": "number", "documentation": "page size, default 50, at most 200"}]},
             ],
             "interaction": [{"code": "transaction", "documentation": "one genomic report, stored whole or not at all"},
                             {"code": "batch", "documentation": "each entry is stored or refused on its own"}],

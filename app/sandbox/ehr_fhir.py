@@ -17,7 +17,7 @@ Registered only in sandbox and test mode.
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, Response, request
 
@@ -96,25 +96,39 @@ def metadata():
     })
 
 
-def _link(resource_type: str, criteria: list[tuple[str, str]], offset: int, count: int) -> str:
-    return f"{_base()}/{resource_type}?{urlencode([*criteria, ('_count', count), ('_offset', offset)])}"
+def _link(base: str, resource_type: str, criteria: list[tuple[str, str]], offset: int, count: int) -> str:
+    return f"{base}/{resource_type}?{urlencode([*criteria, ('_count', count), ('_offset', offset)])}"
 
 
-def _searchset(resource_type: str, result: SearchResult) -> dict:
-    links = [{"relation": "self", "url": _link(resource_type, result.criteria, result.offset, result.count)},
-             {"relation": "first", "url": _link(resource_type, result.criteria, 0, result.count)}]
+def _searchset(base: str, resource_type: str, result: SearchResult) -> dict:
+    links = [{"relation": "self", "url": _link(base, resource_type, result.criteria, result.offset, result.count)},
+             {"relation": "first", "url": _link(base, resource_type, result.criteria, 0, result.count)}]
     if result.count and result.offset + result.count < result.total:
-        links.append({"relation": "next",
-                      "url": _link(resource_type, result.criteria, result.offset + result.count, result.count)})
+        links.append({"relation": "next", "url": _link(base, resource_type, result.criteria,
+                                                       result.offset + result.count, result.count)})
     if result.count and result.offset > 0:
         links.append({"relation": "previous",
-                      "url": _link(resource_type, result.criteria, max(result.offset - result.count, 0),
+                      "url": _link(base, resource_type, result.criteria, max(result.offset - result.count, 0),
                                    result.count)})
     bundle = {"resourceType": "Bundle", "type": "searchset", "total": result.total, "link": links}
     if result.page:
-        bundle["entry"] = [{"fullUrl": f"{_base()}/{resource_type}/{r['id']}", "resource": r,
+        bundle["entry"] = [{"fullUrl": f"{base}/{resource_type}/{r['id']}", "resource": r,
                             "search": {"mode": "match"}} for r in result.page]
     return bundle
+
+
+def answer_query(relative_url: str, base: str) -> dict | None:
+    """What this server answers to ``Type/id`` or ``Type?params`` (a prefetch template with its tokens filled):
+    the resource (None when there is no such resource) or the searchset Bundle. SearchError when unsupported."""
+    parts = urlsplit(relative_url)
+    path = parts.path.strip("/")
+    if "/" in path:
+        resource_type, resource_id = path.split("/", 1)
+        if resource_type not in PARAMETERS:
+            raise SearchError(f"{resource_type} is not served here")
+        return _by_id().get((resource_type, resource_id))
+    result = search(path, parse_qsl(parts.query, keep_blank_values=True), _resources().get(path, ()))
+    return _searchset(base.rstrip("/"), path, result)
 
 
 def _run_search(resource_type: str, params: list[tuple[str, str]]) -> Response:
@@ -124,7 +138,7 @@ def _run_search(resource_type: str, params: list[tuple[str, str]]) -> Response:
         result = search(resource_type, params, _resources()[resource_type])
     except SearchError as exc:
         return _outcome(400, "not-supported", str(exc))
-    return _fhir(_searchset(resource_type, result))
+    return _fhir(_searchset(_base(), resource_type, result))
 
 
 @bp.route("/<resource_type>", methods=["GET"])

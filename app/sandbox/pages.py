@@ -1,4 +1,4 @@
-"""Server-rendered pages: the store overview at ``/``."""
+"""Server-rendered pages of every mode: the store overview at ``/`` and the variant pages."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ bp = Blueprint("pages", __name__, template_folder="templates", static_folder="st
 def overview():
     """Headline numbers of the shared store and where to go next."""
     current = services()
-    return render_template("overview.html", overview=store_overview(current.store),
-                           mode=current.settings.mode, base_url=current.settings.public_base_url)
+    return render_template("overview.html", overview=store_overview(current.store), releases=current.releases.list(),
+                           mode=current.settings.mode, base_url=current.settings.public_base_url.rstrip("/"))
 
 
 @bp.get("/variants/<variant_id>")

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from app.audit.events import (
+    CREATE,
     GENESIS,
     LOGIN,
     MINOR_FAILURE,
     READ,
+    SEARCH,
     SOURCE,
     UPDATE,
     AuditEvent,
@@ -18,8 +20,10 @@ from app.audit.events import (
     chain_hash,
     entity,
     first_broken_link,
+    subjects_of,
 )
 from app.logs import request_id_var
+from app.services.failures import store_failures_as_unavailable
 from app.store import audit as repo
 from app.store.database import Store
 from app.store.unit_of_work import UnitOfWork
@@ -39,7 +43,7 @@ def record_event(uow: UnitOfWork, event: AuditEvent) -> None:
         "recorded_at": recorded_at, "type": event.type, "subtype": event.subtype, "action": event.action,
         "outcome": event.outcome, "agent_submitter_id": event.agent_submitter_id, "agent_client": event.agent_client,
         "source": SOURCE, "request_id": event.request_id, "entities": list(event.entities), "prev_hash": previous,
-        "hash": chain_hash(previous, recorded_at, event)})
+        "hash": chain_hash(previous, recorded_at, event)}, subjects_of(event.entities))
 
 
 def record_alone(store: Store, event: AuditEvent) -> None:
@@ -48,11 +52,32 @@ def record_alone(store: Store, event: AuditEvent) -> None:
         record_event(uow, event)
 
 
+def record_disclosure(store: Store, event: AuditEvent) -> None:
+    """Append the event of a read that disclosed shared data, after the read and before the answer leaves.
+
+    Fails closed: when the event cannot be written the caller gets StoreUnavailable (503) instead of the data,
+    so nothing is disclosed without its audit event. One insert under the audit chain's own lock."""
+    with store_failures_as_unavailable():
+        record_alone(store, event)
+
+
+def _attempted(status: int, method: str, path: str) -> tuple[tuple[str, str], str]:
+    """The type/subtype and action of the interaction a refused request attempted."""
+    if status == 401:
+        return LOGIN, "E"
+    if method in ("GET", "HEAD"):
+        return READ, "R"
+    if path.startswith("/cds-services"):
+        return SEARCH, "E"  # a hook call is a query (BALP Query shape)
+    if path == "/fhir" or path.startswith("/fhir/"):
+        return CREATE, "C"
+    return UPDATE, "U"
+
+
 def record_refusal(store: Store, *, status: int, method: str, path: str, submitter_id: str | None = None,
                    client: str | None = None) -> None:
     """Audit a refused request (401 authentication failure, 403 wrong role, 429 over the limit)."""
-    kind = LOGIN if status == 401 else (READ if method in ("GET", "HEAD") else UPDATE)
-    action = "E" if status == 401 else ("R" if method in ("GET", "HEAD") else "U")
+    kind, action = _attempted(status, method, path)
     record_alone(store, AuditEvent.of(kind, action, outcome=MINOR_FAILURE, submitter_id=submitter_id, client=client,
                                       entities=[entity("endpoint", path, method=method, status=status)]))
 

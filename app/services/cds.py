@@ -5,17 +5,23 @@ a ``next`` page, is fetched from the request's ``fhirServer`` with its token (an
 open servers). A required key that cannot be obtained is a 412. Variants come from the EHR's data (lenient
 mapping) plus the calling institution's own earlier case facts, found through the linkage vault with the
 patient's identifiers (HMAC under that institution's key; other institutions' links never match). The store
-is read in one batch per kind of fact. The hook call writes nothing.
+is read in one batch per kind of fact. The hook call changes no shared data; it appends one audit event after
+the cards are built (BALP Query shape: the client, a digest of the request, the variants whose aggregates the
+cards could show and the institutions whose submissions they show, counts; never the patient's identifiers or
+case ids), failing closed with 503 when that event cannot be written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+import orjson
 import requests
 
+from app.audit.events import SEARCH, AuditEvent, entity, submitter
 from app.cds.cards import CardSettings, card, patient_view_cards
 from app.cds.evidence import PatientGenomics, ReportedVariant, read_patient_genomics
 from app.cds.fhir_client import FhirClient, FhirLimits, FhirUnavailable
@@ -28,6 +34,7 @@ from app.config import Settings
 from app.domain.aggregation import Aggregate, is_classified
 from app.domain.review import stars_of, status_text, submission_status
 from app.security.linkage_keys import derive_linkage_key, link_hash
+from app.services.audit import record_disclosure
 from app.services.failures import store_failures_as_unavailable
 from app.services.tenants import Tenants
 from app.store import hook_reads, links
@@ -82,8 +89,23 @@ class CdsHooks:
         """The discovery document."""
         return discovery_document()
 
-    def invoke(self, service_id: str, body: Any, client: CdsClient) -> list[dict]:
-        """The cards answering one hook call (possibly none); CdsError for 400/404/412."""
+    def invoke(self, service_id: str, body: Any, client: CdsClient, *, request_digest: str | None = None
+               ) -> list[dict]:
+        """The cards answering one hook call (possibly none); CdsError for 400/404/412. Audited after the read:
+        ``request_digest`` is the SHA-256 of the raw request body (of its canonical JSON when not given)."""
+        digest = request_digest or hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        cards, looked_up, views, contributors = self._answer(service_id, body, client)
+        hook_instance = body.get("hookInstance") if isinstance(body, dict) else None
+        disclosed = sorted({v.variant_id for v in views if v.variant_id is not None})
+        record_disclosure(self._store, AuditEvent.of(SEARCH, "E", submitter_id=client.submitter_id, client=client.name,
+                                                     entities=_hook_entities(service_id, client, hook_instance, digest,
+                                                                             disclosed, contributors, looked_up,
+                                                                             len(cards))))
+        return cards
+
+    def _answer(self, service_id: str, body: Any, client: CdsClient
+                ) -> tuple[list[dict], int, list[VariantView], set[str]]:
+        """(cards, variants looked up, variant views shown, institutions whose submissions the views carry)."""
         service = service_named(service_id)
         if service is None:
             raise CdsError(404, "no CDS service with this id")
@@ -95,7 +117,7 @@ class CdsHooks:
             selections = invocation.context.get("selections") if service.id == ORDER_SELECT else None
             orders = genetic_orders(invocation.context["draftOrders"], selections, self._codes)
             if not orders:
-                return []  # nothing genetic to advise on: no need for the patient's data
+                return [], 0, [], set()  # nothing genetic to advise on: no need for the patient's data
         data = self._gather(invocation)
         observations = data[VARIANTS].resources + data[IMPLICATIONS].resources
         genomics = read_patient_genomics(invocation.patient_id, _first(data[PATIENT]), observations,
@@ -103,7 +125,7 @@ class CdsHooks:
         if len(genomics.variants) > self._settings.cds_max_variants:
             raise CdsError(400, f"more than {self._settings.cds_max_variants} variants in one hook call",
                            "prefetch")
-        views = self._views(genomics, client)
+        views, contributors = self._views(genomics, client)
         if service.is_order_hook:
             cards = [c for order in orders
                      if (c := prior_results_card(order, views, invocation.fhir_server, self._cards))]
@@ -113,7 +135,7 @@ class CdsHooks:
             cards.append(card("incomplete-data", "info", "Only part of the patient's genomic results could be read",
                               "The EHR's FHIR server returned more pages of results than varshare reads within "
                               "its time and page limits; the cards above may be incomplete.", self._cards))
-        return cards
+        return cards, len(genomics.variants), views, contributors
 
     def _fhir_client(self, invocation: Invocation) -> FhirClient | None:
         server = invocation.fhir_server
@@ -140,8 +162,9 @@ class CdsHooks:
             data[key] = got
         return data
 
-    def _views(self, genomics: PatientGenomics, client: CdsClient) -> list[VariantView]:
-        """One view per distinct stored or reported variant, from one batch of store reads."""
+    def _views(self, genomics: PatientGenomics, client: CdsClient) -> tuple[list[VariantView], set[str]]:
+        """One view per distinct stored or reported variant, from one batch of store reads, and the institutions
+        whose current submissions the views show."""
         key = self._tenants.linkage_key(client.submitter_id)
         hashes = [link_hash(key, f"patient|{system.strip()}|{value.strip()}") for system, value in genomics.identifiers]
         with store_failures_as_unavailable():
@@ -181,7 +204,18 @@ class CdsHooks:
                 views[variant_id] = VariantView(known.label, known.gene, variant_id, fact["stated_term"],
                                                 fact["report_year"], known.aggregate, known.submitters,
                                                 known.ehr_report)
-        return [*views.values(), *unshared]
+        contributors = {row.submitter_id for row in submissions if row.classification_type == GERMLINE}
+        return [*views.values(), *unshared], contributors
+
+
+def _hook_entities(service_id: str, client: CdsClient, hook_instance: Any, digest: str, variant_ids: list[str],
+                   contributors: Iterable[str], looked_up: int, cards: int) -> list[dict]:
+    """A hook call's audit entities: never the patient's identifiers, the prefetch or case ids."""
+    instance = hook_instance if isinstance(hook_instance, str) and len(hook_instance) <= 100 else None
+    return [entity("hook", service_id, hookInstance=instance, digest=digest, variantsLookedUp=looked_up,
+                   cardsReturned=cards),
+            entity("client", getattr(client, "issuer", None), tenant=getattr(client, "tenant", None)),
+            *(entity("variant", v) for v in variant_ids), *(submitter(s) for s in sorted(contributors))]
 
 
 def _first(fetched: Prefetched) -> dict | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.audit.events import UPDATE, AuditEvent, entity
+from app.audit.events import UPDATE, AuditEvent, entity, submitter
 from app.domain.aggregation import DEFAULT_RULES, AggregationRules
 from app.domain.curation import FLAG_REASONS, flag_reason_label
 from app.services.aggregation import recompute_aggregates
@@ -70,7 +70,8 @@ class Curation:
             record_event(uow, AuditEvent.of(UPDATE, "U", submitter_id=caller.submitter_id, client=caller.name,
                                             entities=[entity("submission", submission_id, flagged=flagged,
                                                              reason=reason, storeVersion=version),
-                                                      entity("variant", row["variant_id"])]))
+                                                      entity("variant", row["variant_id"]),
+                                                      submitter(row["submitter_id"])]))
             changes = recompute_aggregates(uow.conn, [row["variant_id"]], version, "flag" if flagged else "unflag",
                                            submission_id, self._rules)
         return FlagResult(submission_id, row["variant_id"], flagged, reason if flagged else None, version,

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from app.audit.events import CREATE, IMPORT, MINOR_FAILURE, AuditEvent, entity
+from app.audit.events import CREATE, IMPORT, MINOR_FAILURE, READ, AuditEvent, entity, submitter
 from app.config import Settings
 from app.deid.deny_list import DenyList
 from app.deid.outgoing import report_fields
@@ -27,7 +27,7 @@ from app.ingest.mapper import map_submission
 from app.ingest.phi_sources import collect_phi
 from app.security.linkage_keys import link_hash
 from app.services.aggregation import recompute_aggregates, rules_from_settings
-from app.services.audit import record_alone, record_event
+from app.services.audit import record_alone, record_disclosure, record_event
 from app.services.failures import store_failures_as_unavailable
 from app.services.tenants import Caller, Tenants
 from app.store import cases as case_repo
@@ -120,6 +120,9 @@ class Ingest:
             row = report_repo.find_report(conn, report_id)
         if row is None or row.submitter_id != caller.submitter_id:
             return None
+        record_disclosure(self._store, AuditEvent.of(READ, "R", submitter_id=caller.submitter_id, client=caller.name,
+                                                     entities=[entity("report", report_id),
+                                                               submitter(caller.submitter_id)]))
         return {**row.summary, "retracted": row.retracted_version is not None}
 
     def _submit(self, caller: Caller, resource: dict) -> IngestResult:

@@ -1,12 +1,15 @@
 """Reclassification tracking: which of an institution's cases carry a variant whose aggregate moved in a
-clinically meaningful direction since a store version, so the lab can recontact the patient."""
+clinically meaningful direction since a store version, so the lab can recontact the patient. Each answer is
+audited (after the read, failing closed) as a disclosure of the listed cases and reports to the institution."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.audit.events import EXPORT, AuditEvent, entity, submitter
 from app.domain.aggregation import VARIANT_LEVEL, Aggregate
 from app.domain.reclassification import is_meaningful_change, reclassification_of
+from app.services.audit import record_disclosure
 from app.services.failures import store_failures_as_unavailable
 from app.services.tenants import Caller
 from app.store import aggregates as aggregate_repo
@@ -53,4 +56,15 @@ class Reclassifications:
                 item["versus_report"] = {"severity": versus_report.severity, "direction": versus_report.direction,
                                          "from_side": versus_report.stated_side, "to_side": versus_report.current_side}
             items.append({k: v for k, v in item.items() if v is not None})
+        self._disclose(caller, version, items)
         return items
+
+    def _disclose(self, caller: Caller, version: int, items: list[dict[str, Any]]) -> None:
+        """Audit the feed as a disclosure (DICOM Export) of the listed cases and reports to their institution."""
+        cases = sorted({item["case"] for item in items})
+        reports = sorted({item["report"] for item in items if item.get("report")})
+        record_disclosure(self._store, AuditEvent.of(EXPORT, "R", submitter_id=caller.submitter_id,
+                                                     client=caller.name, entities=[
+            *(entity("case", c) for c in cases), *(entity("report", r) for r in reports),
+            *(entity("variant", v) for v in sorted({item["variant"]["id"] for item in items})),
+            submitter(caller.submitter_id), entity("query", None, since=version, results=len(items))]))

@@ -18,10 +18,11 @@ from typing import Any
 
 import orjson
 
-from app.audit.events import EXPORT, AuditEvent, entity
+from app.audit.events import ALL_SUBMITTERS, EXPORT, AuditEvent, entity, submitter
 from app.domain.aggregation import VARIANT_LEVEL
-from app.services.audit import record_event
+from app.services.audit import record_disclosure, record_event
 from app.services.failures import store_failures_as_unavailable
+from app.services.tenants import Caller
 from app.store import releases as repo
 from app.store.database import Store
 
@@ -133,6 +134,14 @@ class Releases:
         if entry is None:
             return None
         return self._dir / name / file_name, entry["sha256"]
+
+    def record_download(self, reader: Caller, name: str, file_name: str, sha256: str) -> None:
+        """Audit a release file leaving the service (DICOM Export; it holds every institution's aggregates).
+
+        Fails closed (StoreUnavailable) so no file is sent without its event."""
+        record_disclosure(self._store, AuditEvent.of(EXPORT, "R", submitter_id=reader.submitter_id,
+                                                     client=reader.name, entities=[
+            entity("release", name), entity("file", file_name, sha256=sha256), submitter(ALL_SUBMITTERS)]))
 
     def verify(self, name: str) -> list[str]:
         """Problems found re-checking a release's files against their recorded checksums (empty = intact)."""

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from app.audit.events import CREATE, UPDATE, AuditEvent, entity
+from app.audit.events import CREATE, UPDATE, AuditEvent, entity, submitter
 from app.config import Settings
 from app.security import roles, tokens
 from app.security.linkage_keys import derive_linkage_key
@@ -75,7 +75,8 @@ class Tenants:
                                   jwks_url=jwks_url, issuer=issuer, is_demo=demo_token is not None)
             uow.bump_version("tenant", submitter_id, {"action": "add", "role": role})
             record_event(uow, AuditEvent.of(CREATE, "C", client="varshare tenant",
-                                            entities=[entity("tenant", submitter_id, role=role)]))
+                                            entities=[entity("tenant", submitter_id, role=role),
+                                                      submitter(submitter_id)]))
             row = repo.find_by_id(uow.conn, submitter_id)
         assert row is not None
         return row, token
@@ -103,7 +104,8 @@ class Tenants:
             repo.set_token(uow.conn, row.id, tokens.hash_token(token), tokens.token_hint(token))
             uow.bump_version("tenant", row.id, {"action": "rotate-token"})
             record_event(uow, AuditEvent.of(UPDATE, "U", client="varshare tenant",
-                                            entities=[entity("tenant", row.id, change="rotate-token")]))
+                                            entities=[entity("tenant", row.id, change="rotate-token"),
+                                                      submitter(row.id)]))
         return token
 
     def set_disabled(self, name: str, disabled: bool = True) -> SubmitterRow:
@@ -115,7 +117,7 @@ class Tenants:
             repo.set_disabled(uow.conn, row.id, disabled)
             uow.bump_version("tenant", row.id, {"action": "disable" if disabled else "enable"})
             record_event(uow, AuditEvent.of(UPDATE, "U", client="varshare tenant", entities=[
-                entity("tenant", row.id, change="disable" if disabled else "enable")]))
+                entity("tenant", row.id, change="disable" if disabled else "enable"), submitter(row.id)]))
             updated = repo.find_by_id(uow.conn, row.id)
         assert updated is not None
         return updated

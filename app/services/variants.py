@@ -1,13 +1,19 @@
 """Variant queries for the read API and pages: search by key, SPDI, HGVS, ClinVar id, rsID or gene; details with
-aggregates, conditions, submissions and case counts; history and as-of-version answers."""
+aggregates, conditions, submissions and case counts; history and as-of-version answers.
+
+When a ``reader`` (an authenticated tenant) is given, each answer is audited after the read as a disclosure:
+the variants returned and every institution whose submissions their aggregates or rows show. The audit append
+fails closed (StoreUnavailable), so nothing leaves unaudited."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from app.audit.events import READ, SEARCH, AuditEvent, entity, submitter
 from app.deid.small_cells import display_count, display_counts
 from app.domain.aggregation import VARIANT_LEVEL, is_classified
 from app.domain.curation import flag_reason_label
@@ -21,6 +27,7 @@ from app.domain.variants import (
     variant_from_spdi,
     vcf_variant,
 )
+from app.services.audit import record_disclosure
 from app.services.failures import store_failures_as_unavailable
 from app.store import aggregates as aggregate_repo
 from app.store import variant_queries as queries
@@ -29,6 +36,13 @@ from app.store.database import Store
 GERMLINE = "germline"
 _GENE = re.compile(r"^[A-Za-z][A-Za-z0-9\-]{0,19}$")
 _KEY = re.compile(r"^(GRCh3[78]):([0-9XYMT]{1,2}):(\d+):([ACGTN-]+):([ACGTN-]+)$", re.IGNORECASE)
+
+
+class Reader(Protocol):
+    """The authenticated tenant a read is disclosed to."""
+
+    submitter_id: str
+    name: str
 
 
 class QueryError(ValueError):
@@ -124,7 +138,18 @@ class VariantQueries:
         summary["links"] = self._links(row["id"])
         return summary
 
-    def search(self, q: str, *, cursor: str | None = None, limit: int = 50) -> Page:
+    def _disclose(self, reader: Reader, kind: tuple[str, str], action: str, variant_ids: list[str],
+                  submitter_ids: list[str], **details: Any) -> None:
+        entities = [*(entity("variant", i) for i in variant_ids), *(submitter(s) for s in submitter_ids)]
+        entities.append(entity("query", None, **details))
+        record_disclosure(self._store, AuditEvent.of(kind, action, submitter_id=reader.submitter_id,
+                                                     client=reader.name, entities=entities))
+
+    def _contributors(self, variant_ids: list[str]) -> list[str]:
+        with store_failures_as_unavailable(), self._store.reading() as conn:
+            return queries.submitters_of_variants(conn, variant_ids)
+
+    def search(self, q: str, *, cursor: str | None = None, limit: int = 50, reader: Reader | None = None) -> Page:
         """Variants matching ``q`` (exact forms; a gene symbol pages through the gene's variants)."""
         keys, aliases, gene = _candidate_lookups(q)
         with store_failures_as_unavailable(), self._store.reading() as conn:
@@ -141,9 +166,14 @@ class VariantQueries:
             rows = queries.variant_rows(conn, ids)
             current = aggregate_repo.load_aggregates(conn, ids)
         items = [self._summary(rows[i], current.get((i, VARIANT_LEVEL, GERMLINE))) for i in ids if i in rows]
+        if reader is not None:
+            returned = [item["id"] for item in items]
+            self._disclose(reader, SEARCH, "E", returned, self._contributors(returned), results=len(items),
+                           digest=hashlib.sha256(q.encode("utf-8")).hexdigest())
         return Page(items, next_cursor)
 
-    def detail(self, variant_id: str, *, as_of: int | None = None, k: int = 5) -> dict[str, Any] | None:
+    def detail(self, variant_id: str, *, as_of: int | None = None, k: int = 5,
+               reader: Reader | None = None) -> dict[str, Any] | None:
         """Everything the store says about one variant now, or as it stood at store version ``as_of``."""
         with store_failures_as_unavailable(), self._store.reading() as conn:
             row = queries.variant_rows(conn, [variant_id]).get(variant_id)
@@ -173,6 +203,10 @@ class VariantQueries:
             detail["cases"] = _small_cells(counts, k)
         if as_of is not None:
             detail["as_of"] = as_of
+        if reader is not None:
+            contributors = sorted({s["submitter_id"] for s in submissions})
+            self._disclose(reader, READ, "R", [variant_id], contributors, submissions=len(submissions),
+                           asOf=as_of)
         return detail
 
     @staticmethod
@@ -193,17 +227,27 @@ class VariantQueries:
             item["flag_reason_label"] = flag_reason_label(row["flag_reason"])
         return {k: v for k, v in item.items() if v is not None}
 
-    def history(self, variant_id: str, *, after: int | None = None, limit: int = 100) -> Page:
+    def history(self, variant_id: str, *, after: int | None = None, limit: int = 100,
+                reader: Reader | None = None) -> Page:
         """The variant's aggregate change events, oldest first."""
         with store_failures_as_unavailable(), self._store.reading() as conn:
             events = aggregate_repo.change_events_for(conn, variant_id=variant_id, after_id=after, limit=limit + 1)
-        return _event_page(events, limit)
+        page = _event_page(events, limit)
+        if reader is not None and page.items:
+            self._disclose(reader, READ, "R", [variant_id], self._contributors([variant_id]),
+                           changes=len(page.items))
+        return page
 
-    def changes(self, since: int, *, after: int | None = None, limit: int = 100) -> Page:
+    def changes(self, since: int, *, after: int | None = None, limit: int = 100, reader: Reader | None = None) -> Page:
         """The change feed: every aggregate change after store version ``since``, oldest first."""
         with store_failures_as_unavailable(), self._store.reading() as conn:
             events = aggregate_repo.change_events_for(conn, since=since, after_id=after, limit=limit + 1)
-        return _event_page(events, limit)
+        page = _event_page(events, limit)
+        if reader is not None:
+            touched = sorted({item["variant"] for item in page.items})
+            self._disclose(reader, SEARCH, "E", touched, self._contributors(touched), changes=len(page.items),
+                           since=since)
+        return page
 
     def submitters(self) -> list[dict[str, Any]]:
         """Active institutions with role and counts."""

@@ -1,15 +1,18 @@
 """Repository of the append-only audit log. Rows are hash-chained by the audit service, which appends inside a
-writing unit of work holding the store's write lock, so the chain has one order."""
+unit of work holding the audit chain's lock, so the chain has one order. ``audit_event_subjects`` indexes which
+institutions each event concerns; searches filter on it and on the event columns."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Text, cast, exists, func, insert, or_, select
 
-from app.store.tables import audit_events
+from app.store.tables import audit_event_subjects, audit_events
 
 CHUNK = 5000
 
@@ -19,9 +22,12 @@ def last_hash(conn: Connection) -> str | None:
     return conn.execute(select(audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)).scalar()
 
 
-def insert_event(conn: Connection, row: dict[str, Any]) -> None:
-    """Insert one event row (columns of ``audit_events`` without the id)."""
-    conn.execute(insert(audit_events).values(**row))
+def insert_event(conn: Connection, row: dict[str, Any], subjects: Sequence[str] = ()) -> int:
+    """Insert one event row (columns of ``audit_events`` without the id) and its subjects; the new id."""
+    event_id = int(conn.execute(insert(audit_events).values(**row)).inserted_primary_key[0])
+    if subjects:
+        conn.execute(insert(audit_event_subjects), [{"event_id": event_id, "submitter_id": s} for s in subjects])
+    return event_id
 
 
 def event_rows(conn: Connection) -> Iterator[dict[str, Any]]:
@@ -43,3 +49,56 @@ def event_rows(conn: Connection) -> Iterator[dict[str, Any]]:
 def chain_length(conn: Connection) -> int:
     """Number of events in the log."""
     return int(conn.execute(select(func.count()).select_from(audit_events)).scalar() or 0)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What an audit search asks for; every part is optional and they combine with AND."""
+
+    dates: tuple[tuple[str, dt.datetime], ...] = ()  # (operator, instant); operators ge le gt lt
+    types: tuple[str, ...] = ()  # type or subtype codes (OR)
+    agents: tuple[str, ...] = ()  # submitter ids or client names (OR)
+    entity_ids: tuple[str, ...] = ()  # entity ids (OR)
+    ids: tuple[int, ...] = ()  # event ids (OR)
+    visible_to: tuple[str, ...] | None = None  # None: every event; else events with these agents or subjects
+    before_id: int | None = None  # the paging cursor: events older than this one
+
+
+_COMPARE = {"ge": "__ge__", "le": "__le__", "gt": "__gt__", "lt": "__lt__"}
+
+
+def _conditions(wanted: EventFilter) -> list[Any]:
+    found: list[Any] = []
+    for operator, instant in wanted.dates:
+        found.append(getattr(audit_events.c.recorded_at, _COMPARE[operator])(instant))
+    if wanted.types:
+        found.append(or_(audit_events.c.type.in_(wanted.types), audit_events.c.subtype.in_(wanted.types)))
+    if wanted.agents:
+        found.append(or_(audit_events.c.agent_submitter_id.in_(wanted.agents),
+                         audit_events.c.agent_client.in_(wanted.agents)))
+    if wanted.entity_ids:
+        # Entities are a JSON list of flat objects serialised with json.dumps on both engines (PostgreSQL's
+        # json type keeps the text as written), so an entity id is this exact fragment of the text.
+        text = cast(audit_events.c.entities, Text)
+        found.append(or_(*(text.contains(f'"id": {json.dumps(i)}', autoescape=True) for i in wanted.entity_ids)))
+    if wanted.ids:
+        found.append(audit_events.c.id.in_(wanted.ids))
+    if wanted.visible_to is not None:
+        concerned = exists().where(audit_event_subjects.c.event_id == audit_events.c.id,
+                                   audit_event_subjects.c.submitter_id.in_(wanted.visible_to))
+        found.append(or_(audit_events.c.agent_submitter_id.in_(wanted.visible_to), concerned))
+    return found
+
+
+def search_events(conn: Connection, wanted: EventFilter, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of matching events, newest first (older than ``before_id`` when given), and the total count."""
+    conditions = _conditions(wanted)
+    total = int(conn.execute(select(func.count()).select_from(audit_events).where(*conditions)).scalar() or 0)
+    page = select(audit_events).where(*conditions)
+    if wanted.before_id is not None:
+        page = page.where(audit_events.c.id < wanted.before_id)
+    rows = [dict(r) for r in conn.execute(page.order_by(audit_events.c.id.desc()).limit(limit)).mappings()]
+    for row in rows:
+        if row["recorded_at"].tzinfo is None:
+            row["recorded_at"] = row["recorded_at"].replace(tzinfo=dt.UTC)
+    return rows, total

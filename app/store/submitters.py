@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -51,6 +52,14 @@ def find_by_name(conn: Connection, name: str) -> SubmitterRow | None:
     """The institution registered under ``name``, if any."""
     row = conn.execute(select(*_COLUMNS).where(submitters.c.name == name)).first()
     return _row(row) if row else None
+
+
+def names_by_id(conn: Connection, submitter_ids: Iterable[str]) -> dict[str, str]:
+    """The current names of these institutions, by id."""
+    ids = list(submitter_ids)
+    if not ids:
+        return {}
+    return dict(conn.execute(select(submitters.c.id, submitters.c.name).where(submitters.c.id.in_(ids))).all())
 
 
 def find_by_id(conn: Connection, submitter_id: str) -> SubmitterRow | None:

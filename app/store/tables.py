@@ -289,6 +289,17 @@ audit_events = Table(
     Index("ix_audit_events_agent", "agent_submitter_id"),
 )
 
+# Which institutions each audit event concerns (its "submitter" entities; "*" = every institution), written
+# with the event so per-tenant audit access is an indexed join on both engines, not a JSON search.
+audit_event_subjects = Table(
+    "audit_event_subjects",
+    metadata,
+    Column("event_id", BigInteger().with_variant(Integer, "sqlite"), ForeignKey("audit_events.id"),
+           primary_key=True),
+    Column("submitter_id", String(36), primary_key=True),
+    Index("ix_audit_event_subjects_submitter", "submitter_id", "event_id"),
+)
+
 cds_feedback = Table(
     "cds_feedback",
     metadata,

@@ -162,3 +162,14 @@ def own_case_facts_with_changes(conn: Connection, submitter_id: str, since: int)
              .where(cases.c.submitter_id == submitter_id, case_facts.c.superseded_version.is_(None))
              .order_by(case_facts.c.case_id, variants.c.key))
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def submitters_of_variants(conn: Connection, variant_ids: Iterable[str]) -> list[str]:
+    """The institutions with a current submission on any of these variants (whose data their aggregates show)."""
+    ids = list(variant_ids)
+    if not ids:
+        return []
+    query = (select(submissions.c.submitter_id).distinct()
+             .where(submissions.c.variant_id.in_(ids), submissions.c.superseded_version.is_(None))
+             .order_by(submissions.c.submitter_id))
+    return list(conn.execute(query).scalars())

@@ -34,8 +34,10 @@ def test_metadata_tells_the_truth(live):
     statement = response.json()
     assert statement["resourceType"] == "CapabilityStatement" and statement["fhirVersion"] == "4.0.1"
     rest = statement["rest"][0]
-    assert {r["type"] for r in rest["resource"]} == {"Bundle", "DiagnosticReport", "Observation"}
-    assert all(r["interaction"] == [{"code": "create"}] for r in rest["resource"])
+    assert {r["type"] for r in rest["resource"]} == {"Bundle", "DiagnosticReport", "Observation", "AuditEvent"}
+    assert all(r["interaction"] == [{"code": "create"}] for r in rest["resource"] if r["type"] != "AuditEvent")
+    audit = next(r for r in rest["resource"] if r["type"] == "AuditEvent")
+    assert {i["code"] for i in audit["interaction"]} == {"read", "search-type"}
     assert {i["code"] for i in rest["interaction"]} == {"transaction", "batch"}
 
 

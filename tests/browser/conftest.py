@@ -39,3 +39,20 @@ def page(browser, tmp_path):
     yield new_page
     context.close()
     assert problems == [], f"JavaScript errors in the console: {problems}"
+
+
+@pytest.fixture
+def loose_page(browser, tmp_path):
+    """A page whose console errors are returned instead of failing the test (for deliberate 4xx answers, which
+    Chromium logs as "Failed to load resource"); uncaught JavaScript errors still fail it."""
+    context = browser.new_context(viewport={"width": 1366, "height": 800})
+    new_page = context.new_page()
+    console: list[str] = []
+    page_errors: list[str] = []
+    new_page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
+    new_page.on("pageerror", lambda error: page_errors.append(str(error)))
+    new_page.screenshot_dir = tmp_path
+    new_page.console_errors = console
+    yield new_page
+    context.close()
+    assert page_errors == [], f"uncaught JavaScript errors: {page_errors}"

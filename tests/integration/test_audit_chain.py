@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from app import create_app
 from app.cli import main
 from app.services.audit import verify_chain
-from app.store.tables import audit_events
+from app.store.tables import audit_event_subjects, audit_events
 from tests.api.fhir_client import fixture
 from tests.conftest import empty_all_tables, settings_for
 
@@ -64,7 +64,28 @@ def test_tampering_with_any_row_is_detected(world, migrated_target, tmp_path):
         conn.execute(update(audit_events).where(audit_events.c.id == events[1]["id"]).values(outcome="0"))
     assert verify_chain(world.store).intact
     assert "intact: 3 events" in CliRunner().invoke(main, ["audit", "verify"], env=env).output
-    with world.store.engine.begin() as conn:
+    with world.store.engine.begin() as conn:  # its subject rows first: they reference the event
+        conn.execute(audit_event_subjects.delete().where(audit_event_subjects.c.event_id == events[1]["id"]))
         conn.execute(audit_events.delete().where(audit_events.c.id == events[1]["id"]))
     report = verify_chain(world.store)
     assert report.broken_at == events[2]["id"] and "removed" in report.reason
+
+
+def test_subjects_are_written_with_their_event_or_not_at_all(world):
+    from app.audit.events import SEARCH, AuditEvent, submitter
+    from app.services.audit import record_disclosure, record_event
+
+    tenants = world.tenants
+    tenants.add("Lab A", "lab")
+    lab = tenants.caller_named("Lab A")
+    record_disclosure(world.store, AuditEvent.of(SEARCH, "E", submitter_id="reader-id", client="Reader",
+                                                 entities=[submitter(lab.submitter_id), submitter(lab.submitter_id),
+                                                           submitter("*")]))
+    with pytest.raises(RuntimeError), world.store.unit_of_work() as uow:
+        record_event(uow, AuditEvent.of(SEARCH, "E", entities=[submitter("someone")]))
+        raise RuntimeError("the change fails: its event and subjects go with it")
+    with world.store.reading() as conn:
+        subjects = conn.execute(select(audit_event_subjects.c.submitter_id)).scalars().all()
+    assert sorted(subjects) == sorted(["*", lab.submitter_id, lab.submitter_id])  # its creation, and the read
+    report = verify_chain(world.store)
+    assert report.intact and report.events == 2

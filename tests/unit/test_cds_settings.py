@@ -33,3 +33,12 @@ def test_origins_from_the_environment():
 def test_invalid_values_fail_fast(overrides, message):
     with pytest.raises(ConfigError, match=message):
         load_settings(overrides, environ={"VARSHARE_LINKAGE_KEY": KEY})
+
+
+def test_the_sandbox_ehr_is_an_open_fhir_server_in_sandbox_mode_only():
+    sandbox = load_settings({"mode": "sandbox", "public_base_url": "http://127.0.0.1:9000/"}, environ={})
+    assert sandbox.cds_open_fhir_servers == "http://127.0.0.1:9000/sandbox/fhir"
+    assert load_settings({"mode": "test"}, environ={}).cds_open_fhir_servers == ""
+    assert load_settings(environ={"VARSHARE_LINKAGE_KEY": KEY}).cds_open_fhir_servers == ""
+    chosen = load_settings({"mode": "sandbox", "cds_open_fhir_servers": "https://open.example/fhir"}, environ={})
+    assert chosen.cds_open_fhir_servers == "https://open.example/fhir"

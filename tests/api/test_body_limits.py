@@ -1,0 +1,31 @@
+"""Request body limits per endpoint: 413 in each area's error shape (FHIR ingest, CDS Hooks, the JSON API)."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.api.cds_harness import CdsWorld
+
+CURATOR = "vs_demo_curator_PUBLIC_DEMO_TOKEN"
+
+
+def test_every_area_answers_oversized_bodies_with_413_in_its_own_shape(migrated_target, tmp_path):
+    world = CdsWorld(migrated_target, tmp_path, seed=False, max_body_bytes=4096, cds_max_body_bytes=2048,
+                     max_api_body_bytes=1024)
+    try:
+        big = b'{"padding": "' + b"x" * 5000 + b'"}'
+        ingest = requests.post(world.server.url + "/fhir/Bundle", data=big, timeout=10, headers={
+            "Authorization": "Bearer vs_demo_lab_alpha_PUBLIC_DEMO_TOKEN", "Content-Type": "application/fhir+json"})
+        assert ingest.status_code == 413 and ingest.json()["resourceType"] == "OperationOutcome"
+        hook = world.call("/cds-services/genomic-variant-review", raw=big)
+        assert hook.status_code == 413 and hook.json()["issue"][0]["code"] == "too-costly"
+        feedback = world.call("/cds-services/genomic-variant-review/feedback", raw=big)
+        assert feedback.status_code == 413 and feedback.json()["resourceType"] == "OperationOutcome"
+        flag = requests.post(world.server.url + "/api/submissions/x/flag", data=big, timeout=10, headers={
+            "Authorization": f"Bearer {CURATOR}", "Content-Type": "application/json"})
+        assert flag.status_code == 413 and flag.json()["error"]["code"] == "too-costly"
+        small = requests.post(world.server.url + "/api/submissions/x/flag", json={"reason": "outlier-claim"},
+                              headers={"Authorization": f"Bearer {CURATOR}"}, timeout=10)
+        assert small.status_code == 404  # within the limit: on to the (unknown) submission
+    finally:
+        world.stop()
