@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
@@ -28,7 +28,7 @@ from app.store.tables import metadata
 from app.store.vault_tables import vault_metadata
 
 # Property tests judge correctness, not speed: no per-example deadline (a loaded CI machine is slow).
-settings.register_profile("varshare", deadline=None)
+settings.register_profile("varshare", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("varshare")
 
 PG_URL = os.environ.get("VARSHARE_TEST_DATABASE_URL", "").strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from hypothesis import assume, given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from app.domain.aggregation import (
@@ -100,6 +100,7 @@ def test_the_highest_role_present_decides_alone(subs: list[SubmissionFacts]) -> 
 
 
 @given(submission_lists)
+@settings(suppress_health_check=[HealthCheck.filter_too_much])  # the assumptions select a narrow slice on purpose
 def test_a_single_panel_or_guideline_never_conflicts_within_one_condition(subs: list[SubmissionFacts]) -> None:
     deciding = [s for s in usable(subs) if s.role in ("expert-panel", "practice-guideline")]
     assume(len({s.submitter_id for s in deciding}) == 1 and len({s.condition_key for s in deciding}) == 1)
