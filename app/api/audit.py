@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
 
-from app.api.auth import current_caller, requires
+from app.api.auth import audit_refusal, current_caller, requires
 from app.api.context import services
 from app.api.errors import FHIR_JSON, error_response, json_response
 from app.audit.resources import build_searchset
@@ -45,9 +45,11 @@ def search_audit_events() -> Response:
 @requires("read")
 def read_audit_event(event_id: str) -> Response:
     """One AuditEvent the caller may see (404 otherwise, whether or not it exists)."""
-    if not event_id.isdigit():
+    try:
+        page = services().audit_access.search(current_caller(), [("_id", event_id)])
+    except AuditQueryError:  # not an id at all (not ASCII digits, or beyond a 64-bit integer)
         return error_response(404, "no AuditEvent with this id")
-    page = services().audit_access.search(current_caller(), [("_id", event_id)])
     if not page.resources:
+        audit_refusal(404)  # unknown, or another tenant's event: the same answer and the same audit event
         return error_response(404, "no AuditEvent with this id")
     return json_response(page.resources[0], mimetype=FHIR_JSON)

@@ -25,8 +25,15 @@ def _bearer_token() -> str | None:
 
 
 def _audit_refusal(status: int, caller: Caller | None = None) -> None:
+    """Audit a refused request (fails closed: StoreUnavailable -> 503 when the event cannot be written)."""
     record_refusal(services().store, status=status, method=request.method, path=request.path,
                    submitter_id=caller.submitter_id if caller else None, client=caller.name if caller else None)
+
+
+def audit_refusal(status: int) -> None:
+    """Inside a ``requires`` view: audit that the caller was refused (403 another tenant's scope, 404 an object
+    that is not theirs, whether or not it exists); the event names the endpoint, never what was behind it."""
+    _audit_refusal(status, g.caller)
 
 
 def current_caller() -> Caller:

@@ -9,8 +9,9 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 
+from app.api.errors import error_response
 from app.config import Settings
 from app.logs import request_id_var
 from app.services.audit_access import AuditAccess
@@ -58,11 +59,16 @@ def install_request_context(app: Flask) -> None:
     """Request id in and out, one structured access-log line per request, and security headers."""
 
     @app.before_request
-    def _start() -> None:
+    def _start() -> Response | None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
         g.request_id_token = request_id_var.set(g.request_id)
+        # No identifier or search value contains NUL, and PostgreSQL text cannot hold one: refuse it up front.
+        if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                         for key, value in request.args.items(multi=True)):
+            return error_response(400, "the URL contains a NUL character", code="invalid")
+        return None
 
     @app.after_request
     def _finish(response):

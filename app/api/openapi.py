@@ -10,15 +10,22 @@ from app.api.errors import json_response
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
 
+# Store versions and cursors are 64-bit integers (the databases' BIGINT); larger values are refused with a 400.
+_VERSION = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+
+
 def _params(*names: str) -> list[dict]:
     known = {
-        "q": {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 200},
+        "q": {"name": "q", "in": "query", "required": True,
+              "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
               "description": "variant key (GRCh38:17:43057063:G:GG), SPDI, HGVS, clinvar:<id>, rsID or gene symbol"},
         "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
         "cursor": {"name": "cursor", "in": "query", "schema": {"type": "string"}},
-        "after": {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-        "since": {"name": "since", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-        "as_of": {"name": "as_of", "in": "query", "schema": {"type": "integer", "minimum": 0},
+        "after": {"name": "after", "in": "query", "schema": _VERSION},
+        "since": {"name": "since", "in": "query", "schema": _VERSION},
+        "since_required": {"name": "since", "in": "query", "required": True, "schema": _VERSION,
+                           "description": "the store version you have seen"},
+        "as_of": {"name": "as_of", "in": "query", "schema": _VERSION,
                   "description": "answer as the store stood at this store version"},
         "tenant": {"name": "tenant", "in": "query", "schema": {"type": "string", "enum": ["me"]}},
         "id": {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -33,7 +40,7 @@ def _op(summary: str, params: tuple[str, ...] = (), schema: str = "Object", code
         body: bool = False) -> dict:
     responses = {"200": {"description": "OK", "content": {"application/json": {
         "schema": {"$ref": f"#/components/schemas/{schema}"}}}}}
-    for code in (401, 403, *codes):
+    for code in (401, 403, *codes, 429, 503):  # every call is rate limited and needs the store
         responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
     operation = {"summary": summary, "parameters": _params(*params), "responses": responses}
     if body:
@@ -60,15 +67,15 @@ def build_openapi(base_url: str) -> dict:
                                               "Object", (400, 404))},
             "/api/variants/{id}/history": {"get": _op("Aggregate change events of a variant", ("id", "after", "limit"),
                                                       "List", (400,))},
-            "/api/changes": {"get": _op("Change feed after a store version", ("since", "after", "limit"), "List",
-                                        (400,))},
+            "/api/changes": {"get": _op("Change feed after a store version", ("since_required", "after", "limit"),
+                                        "List", (400,))},
             "/api/submitters": {"get": _op("Institutions with roles and counts", (), "List")},
             "/api/reclassifications": {"get": _op("Your cases whose variant was reclassified", ("tenant", "since"),
                                                   "List", (400,))},
             "/api/submissions/{id}/flag": {"post": _op("Flag a submission (curators)", ("id",), "Object",
-                                                       (400, 404, 409), body=True)},
+                                                       (400, 404, 409, 413), body=True)},
             "/api/submissions/{id}/unflag": {"post": _op("Unflag a submission (curators)", ("id",), "Object",
-                                                         (404, 409))},
+                                                         (404, 409, 413))},
             "/api/releases": {"get": _op("Releases, newest first", (), "List")},
             "/api/releases/{name}": {"get": _op("One release with file checksums", ("name",), "Object", (404,))},
             "/api/releases/{name}/files/{file}": {"get": _op("A release file", ("name", "file"), "Object", (404,))},
@@ -89,7 +96,7 @@ def build_openapi(base_url: str) -> dict:
                     "type": "object", "properties": {"status": {"type": "integer"}, "code": {"type": "string"},
                                                      "message": {"type": "string"}}}}},
             },
-            "responses": {f"E{code}": error for code in (400, 401, 403, 404, 409)},
+            "responses": {f"E{code}": error for code in (400, 401, 403, 404, 409, 413, 429, 503)},
         },
     }
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, request, send_file
 
-from app.api.auth import current_caller, requires
+from app.api.auth import audit_refusal, current_caller, requires
 from app.api.context import services
 from app.api.errors import error_response, json_response
 from app.services.curation import CurationError
@@ -19,6 +19,7 @@ bp = Blueprint("variants", __name__, url_prefix="/api")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200  # bounded pages: the store cannot be enumerated in bulk through this API
+MAX_INTEGER = 2**63 - 1  # store versions and cursors are BIGINTs: anything larger is a 400, not a driver error
 
 
 class _BadParameter(Exception):
@@ -33,9 +34,9 @@ def _int_arg(name: str, default: int | None = None, minimum: int = 0, maximum: i
         value = int(raw)
     except ValueError:
         raise _BadParameter(f"{name} must be an integer") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise _BadParameter(f"{name} must be between {minimum} and {maximum}" if maximum is not None
-                            else f"{name} must be at least {minimum}")
+    maximum = MAX_INTEGER if maximum is None else maximum
+    if value < minimum or value > maximum:
+        raise _BadParameter(f"{name} must be between {minimum} and {maximum}")
     return value
 
 
@@ -127,6 +128,7 @@ def reclassifications():
     caller = current_caller()
     tenant = request.args.get("tenant", "me")
     if tenant not in ("me", caller.name, caller.submitter_id):
+        audit_refusal(403)
         return error_response(403, "reclassifications are listed for the calling institution only (tenant=me)")
     since = _int_arg("since", 0, 0)
     return json_response({"items": services().reclassifications.since(caller, since)})

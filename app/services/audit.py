@@ -76,10 +76,12 @@ def _attempted(status: int, method: str, path: str) -> tuple[tuple[str, str], st
 
 def record_refusal(store: Store, *, status: int, method: str, path: str, submitter_id: str | None = None,
                    client: str | None = None) -> None:
-    """Audit a refused request (401 authentication failure, 403 wrong role, 429 over the limit)."""
+    """Audit a refused request (401 authentication failure, 403 wrong role, 404 another tenant's object, 429 over
+    the limit). Fails closed like a disclosure: StoreUnavailable (503) when the event cannot be written."""
     kind, action = _attempted(status, method, path)
-    record_alone(store, AuditEvent.of(kind, action, outcome=MINOR_FAILURE, submitter_id=submitter_id, client=client,
-                                      entities=[entity("endpoint", path, method=method, status=status)]))
+    record_disclosure(store, AuditEvent.of(kind, action, outcome=MINOR_FAILURE, submitter_id=submitter_id,
+                                           client=client,
+                                           entities=[entity("endpoint", path, method=method, status=status)]))
 
 
 def _links(store: Store) -> Iterator[ChainLink]:

@@ -31,9 +31,12 @@ from app.store.database import Store
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
+MAX_ID = 2**63 - 1  # event ids and cursors are BIGINTs: larger values are refused, never sent to the database
 SEE_ALL = frozenset({roles.ADMIN, roles.CURATOR})
 PARAMETERS = ("date", "type", "agent", "entity", "_id", "_count", "_cursor", "_format")
-_DATE = re.compile(r"^(eq|ge|le|gt|lt)?(\d{4})(?:-(\d{2})(?:-(\d{2})(T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?$")
+_ID = re.compile(r"^[0-9]{1,19}$")
+_DATE = re.compile(r"^(eq|ge|le|gt|lt)?(\d{4})(?:-(\d{2})(?:-(\d{2})(T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?)?$",
+                   re.ASCII)
 
 
 class AuditQueryError(ValueError):
@@ -55,20 +58,20 @@ def _date_range(value: str) -> tuple[str, dt.datetime, dt.datetime]:
     if not match:
         raise AuditQueryError(f"date: {value!r} is not [eq|ge|le|gt|lt]YYYY[-MM[-DD[Thh:mm[:ss][Z|+hh:mm]]]]")
     prefix, year, month, day, clock = match.groups()
-    try:
+    try:  # the calendar's edges (year 1 with a positive offset, year 9999's last unit) are refused, not overflowed
         if clock:
             start = dt.datetime.fromisoformat(f"{year}-{month}-{day}{clock}")
-            start = start if start.tzinfo else start.replace(tzinfo=dt.UTC)
+            start = (start if start.tzinfo else start.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
             return prefix or "eq", start, start + dt.timedelta(seconds=1)
         start = dt.datetime(int(year), int(month or 1), int(day or 1), tzinfo=dt.UTC)
-    except ValueError:
+        if day:
+            end = start + dt.timedelta(days=1)
+        elif month:
+            end = (start + dt.timedelta(days=32)).replace(day=1)
+        else:
+            end = start.replace(year=start.year + 1)
+    except (ValueError, OverflowError):
         raise AuditQueryError(f"date: {value!r} is not a valid date") from None
-    if day:
-        end = start + dt.timedelta(days=1)
-    elif month:
-        end = (start + dt.timedelta(days=32)).replace(day=1)
-    else:
-        end = start.replace(year=start.year + 1)
     return prefix or "eq", start, end
 
 
@@ -88,9 +91,9 @@ def _integer(name: str, values: list[str], default: int | None, minimum: int, ma
         number = int(values[-1])
     except ValueError:
         raise AuditQueryError(f"{name} must be an integer") from None
-    if number < minimum or (maximum is not None and number > maximum):
-        raise AuditQueryError(f"{name} must be between {minimum} and {maximum}" if maximum
-                              else f"{name} must be at least {minimum}")
+    maximum = MAX_ID if maximum is None else maximum
+    if number < minimum or number > maximum:
+        raise AuditQueryError(f"{name} must be between {minimum} and {maximum}")
     return number
 
 
@@ -116,7 +119,7 @@ class AuditAccess:
         count = _integer("_count", given.get("_count", []), DEFAULT_COUNT, 1, MAX_COUNT) or DEFAULT_COUNT
         cursor = _integer("_cursor", given.get("_cursor", []), None, 1, None)
         ids = _split(given.get("_id", []))
-        if any(not i.isdigit() for i in ids):
+        if any(not _ID.match(i) or int(i) > MAX_ID for i in ids):
             raise AuditQueryError("_id must be AuditEvent ids (integers)")
         privileged = viewer.role in SEE_ALL
         with store_failures_as_unavailable(), self._store.reading() as conn:

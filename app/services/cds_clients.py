@@ -18,6 +18,7 @@ from app.config import Settings
 from app.security.client_jwt import ClientJwtVerifier, ClientRegistration, InvalidClientJwt, VerifiedClient
 from app.security.jwks import fetch_jwks
 from app.services.audit import record_alone
+from app.services.failures import store_failures_as_unavailable
 from app.store import replay as replay_repo
 from app.store import submitters as repo
 from app.store.database import Store
@@ -57,12 +58,14 @@ class CdsClients:
                                           jwks_cache_s=settings.jwks_cache_s, clock=clock)
 
     def verify(self, token: str, audience: str) -> VerifiedClient:
-        """The client behind ``token`` for the endpoint URL ``audience``; raises ``InvalidClientJwt``."""
-        try:
-            return self.verifier.verify(token, audience)
-        except InvalidClientJwt as exc:
-            self._record_failure(exc)
-            raise
+        """The client behind ``token`` for the endpoint URL ``audience``; raises ``InvalidClientJwt``, or
+        ``StoreUnavailable`` (503) when the registration or replay tables cannot be reached."""
+        with store_failures_as_unavailable():
+            try:
+                return self.verifier.verify(token, audience)
+            except InvalidClientJwt as exc:
+                self._record_failure(exc)
+                raise
 
     def registration(self, issuer: str) -> ClientRegistration | None:
         """The registration of this exact issuer, or None (unknown, ambiguous, disabled or not an EHR)."""

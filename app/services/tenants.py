@@ -12,6 +12,7 @@ from app.config import Settings
 from app.security import roles, tokens
 from app.security.linkage_keys import derive_linkage_key
 from app.services.audit import record_event
+from app.services.failures import store_failures_as_unavailable
 from app.store import submitters as repo
 from app.store.database import Store
 from app.store.submitters import SubmitterRow
@@ -126,7 +127,7 @@ class Tenants:
         """The caller a bearer token belongs to, or None (unknown, disabled, or a demo token outside sandbox)."""
         if not tokens.is_well_formed(token):
             return None
-        with self._store.reading() as conn:
+        with store_failures_as_unavailable(), self._store.reading() as conn:
             found = repo.find_by_token_hash(conn, tokens.hash_token(token))
         if found is None:
             return None

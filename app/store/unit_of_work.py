@@ -9,6 +9,7 @@ commits just before the shared store's: a vault row pointing at a case that was 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, text
@@ -41,8 +42,12 @@ class UnitOfWork:
         connection.info["write"] = True
         try:
             self._transactions.append(connection.begin())
-        finally:
-            connection.info.pop("write", None)
+        except BaseException:
+            with suppress(Exception):  # an invalidated connection has no info left to clean
+                connection.info.pop("write", None)
+            connection.close()  # a locked or lost database: give the connection back to the pool, not to the GC
+            raise
+        connection.info.pop("write", None)
         return connection
 
     @property
