@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from functools import wraps
 
 import orjson
 from flask import Blueprint, Response, request
@@ -90,6 +91,7 @@ def _submit(resource: dict) -> Response:
 
 
 def _guarded(handler):
+    @wraps(handler)
     def run(*args, **kwargs):
         try:
             return handler(*args, **kwargs)
@@ -100,8 +102,6 @@ def _guarded(handler):
             log.warning("database unavailable during ingest")
             return error_response(503, "the store is temporarily unavailable; nothing was stored, retry later",
                                   headers={"Retry-After": "5"})
-    run.__name__ = handler.__name__
-    run.__doc__ = handler.__doc__
     return run
 
 

@@ -4,6 +4,7 @@ Every answer that discloses shared data is audited by the service that reads it 
 
 from __future__ import annotations
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from flask import Blueprint, request, send_file
@@ -50,13 +51,12 @@ def _listing(items: list, next_cursor: str | None, cursor_name: str) -> dict:
 
 
 def _bad_parameters(view):
+    @wraps(view)
     def run(*args, **kwargs):
         try:
             return view(*args, **kwargs)
         except _BadParameter as exc:
             return error_response(400, str(exc), code="invalid")
-    run.__name__ = view.__name__
-    run.__doc__ = view.__doc__
     return run
 
 

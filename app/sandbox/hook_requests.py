@@ -11,10 +11,10 @@ queries the sandbox EHR itself. ``patient_choices`` describes the patients for t
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from dataclasses import dataclass
 
+from app.cds.prefetch import render
 from app.sandbox import fhir_resources as fr
 from app.sandbox.ehr_fhir import answer_query
 from app.sandbox.fhir_search import SearchError
@@ -28,9 +28,6 @@ HOOKS = (("patient-view", "Open the patient's chart (patient-view)"),
          ("order-sign", "Sign a genetic test order (order-sign)"))
 PREFETCH_MODES = (("prefetch", "Prefetch: send the patient's data with the request"),
                   ("fhir-server", "No prefetch: varshare queries the sandbox EHR (fhirServer + fhirAuthorization)"))
-_TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
-_USER_TOKENS = {"userPractitionerId": "Practitioner", "userPractitionerRoleId": "PractitionerRole",
-                "userPatientId": "Patient", "userRelatedPersonId": "RelatedPerson"}
 
 
 class HookRequestError(ValueError):
@@ -86,33 +83,10 @@ def _draft_order(patient: Patient, test: str) -> dict:
                               "draft", dt.date.today().isoformat())
 
 
-def _fill(template: str, context: dict) -> str | None:
-    """The template with its prefetch tokens replaced, or None when a token has no value (then the key is not
-    sent, as the CDS Hooks Sandbox does)."""
-    missing = False
-
-    def value(match: re.Match) -> str:
-        nonlocal missing
-        name = match.group(1)
-        if name.startswith("context."):
-            found = context.get(name.removeprefix("context."))
-            if isinstance(found, str | int | float):
-                return str(found)
-        elif name in _USER_TOKENS:
-            kind, _, ident = context.get("userId", "").partition("/")
-            if kind == _USER_TOKENS[name]:
-                return ident
-        missing = True
-        return ""
-
-    filled = _TOKEN.sub(value, template)
-    return None if missing else filled
-
-
 def _prefetch(templates: dict[str, str], context: dict, fhir_base: str) -> dict:
     out = {}
     for key, template in templates.items():
-        query = _fill(template, context)
+        query = render(template, context)  # the same template rules the service applies
         if query is None:
             continue
         try:
