@@ -59,14 +59,20 @@ def _choices() -> dict:
             "mode": request.args.get("mode") or PREFETCH_MODES[0][0]}
 
 
+def _chosen_request() -> tuple[dict, dict, dict]:
+    """(the choices in the query string, the service they pick, the request body it would receive)."""
+    chosen = _choices()
+    service = _service_for(chosen["hook"])
+    body = build_hook_request(service, chosen["patient"], public_base_url=_base_url(), test=chosen["test"],
+                              mode=chosen["mode"])
+    return chosen, service, body
+
+
 @bp.get("")
 def hooks_page():
     """Choose a patient and a hook, edit the request, send it, and see the cards as an EHR shows them."""
     try:
-        chosen = _choices()
-        service = _service_for(chosen["hook"])
-        body = build_hook_request(service, chosen["patient"], public_base_url=_base_url(), test=chosen["test"],
-                                  mode=chosen["mode"])
+        chosen, service, body = _chosen_request()
     except HookRequestError as exc:
         abort(404, str(exc))
     return render_template("sandbox.html", mode=services().settings.mode, chosen=chosen, service=service,
@@ -79,10 +85,7 @@ def hooks_page():
 def hook_request():
     """The request body the hooks page would send (JSON), and the service it goes to."""
     try:
-        chosen = _choices()
-        service = _service_for(chosen["hook"])
-        body = build_hook_request(service, chosen["patient"], public_base_url=_base_url(), test=chosen["test"],
-                                  mode=chosen["mode"])
+        _chosen, service, body = _chosen_request()
     except HookRequestError as exc:
         return error_response(400, str(exc))
     return json_response({"service": service["id"], "title": service["title"], "request": body})
