@@ -12,14 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.deid.policy import GENE_SYMBOL, TEXT_ALIAS
+from app.domain.hgvs import join_transcript
 from app.domain.reports import Alias
-from app.domain.variants import (
-    ALIAS_PATTERNS,
-    VariantError,
-    join_transcript,
-    normalise_clinvar_id,
-    normalise_rsid,
-)
+from app.domain.variants import ALIAS_PATTERNS, VariantError, normalise_clinvar_id, normalise_rsid
 from app.ingest.codings import CLINVAR, DBSNP, HGNC, REFSEQ, SPDI, codings, concept_text
 from app.ingest.components import (
     GENE,

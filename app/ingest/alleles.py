@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.hgvs import hgvs_genomic_start, parse_genomic_hgvs, transcript_variant
 from app.domain.reports import Alias, Variant, VariantKind
 from app.domain.variants import (
     InconsistentCoordinatesError,
@@ -29,11 +30,8 @@ from app.domain.variants import (
     assemblies_for_accession,
     assembly_and_chromosome_for_accession,
     coordinates_to_position0,
-    hgvs_genomic_start,
     normalise_assembly,
     normalise_chromosome,
-    parse_genomic_hgvs,
-    transcript_variant,
     variant_from_spdi,
 )
 from app.ingest.aliases import Identifiers

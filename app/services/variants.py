@@ -17,16 +17,9 @@ from app.audit.events import READ, SEARCH, AuditEvent, entity, submitter
 from app.deid.small_cells import display_count, display_counts
 from app.domain.aggregation import VARIANT_LEVEL, is_classified
 from app.domain.curation import flag_reason_label
+from app.domain.hgvs import parse_genomic_hgvs, transcript_variant
 from app.domain.review import stars_of, status_text, submission_status
-from app.domain.variants import (
-    VariantError,
-    normalise_clinvar_id,
-    normalise_rsid,
-    parse_genomic_hgvs,
-    transcript_variant,
-    variant_from_spdi,
-    vcf_variant,
-)
+from app.domain.variants import VariantError, normalise_clinvar_id, normalise_rsid, variant_from_spdi, vcf_variant
 from app.services.audit import record_disclosure
 from app.services.failures import store_failures_as_unavailable
 from app.store import aggregates as aggregate_repo

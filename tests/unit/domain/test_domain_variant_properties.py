@@ -6,11 +6,11 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from app.domain.accessions import ASSEMBLIES, CHROMOSOMES
+from app.domain.hgvs import parse_genomic_hgvs
 from app.domain.variants import (
     AmbiguousCoordinatesError,
     allele_variant,
     coordinates_to_position0,
-    parse_genomic_hgvs,
     trim_alleles,
     variant_from_spdi,
     variant_id_for_key,

@@ -6,18 +6,15 @@ import hashlib
 
 import pytest
 
+from app.domain.hgvs import hgvs_genomic_start, join_transcript, parse_genomic_hgvs, transcript_variant
 from app.domain.reports import Alias, Variant, VariantKind
 from app.domain.variants import (
     InconsistentCoordinatesError,
     ReferenceCallError,
     VariantError,
     allele_variant,
-    hgvs_genomic_start,
-    join_transcript,
-    parse_genomic_hgvs,
     repeat_variant,
     structural_variant,
-    transcript_variant,
     trim_alleles,
     variant_from_spdi,
     variant_id_for_key,
