@@ -3,7 +3,6 @@ cause a 500 and a rejected bundle leaves nothing behind."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 from app.ingest.mapper import map_submission
 from tests.api.fhir_client import DATA, counts, fixture, post
+from tests.json_mutation import json_values, mutated
 
 OFFICIAL = sorted(p.relative_to(DATA).as_posix() for p in (DATA / "genomics-reporting").rglob("*.json"))
 
@@ -42,37 +42,9 @@ def test_every_official_example_is_accepted_and_stored_as_mapped(live, lab_token
     assert stored["case_facts"] == expected_findings and expected_findings >= 100
 
 
-JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.text(max_size=12),
-                      st.floats(allow_nan=False, allow_infinity=False))
-JSON_VALUE = st.recursive(JSON_LEAF, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                             st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                          max_leaves=8)
+JSON_VALUE = json_values()
 SEEDS = ["synthetic/grch38-spdi.json", "synthetic/every-term.json", "synthetic/transaction-bundle.json",
          "genomics-reporting/Bundle-bundle-cgexample.json", "synthetic/cnv-and-repeat.json"]
-
-
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _paths(value, (*prefix, i))
-
-
-def _mutate(resource: dict, choice: int, replacement, delete: bool) -> dict:
-    mutated = copy.deepcopy(resource)
-    paths = [p for p in _paths(mutated) if p]
-    path = paths[choice % len(paths)]
-    parent = mutated
-    for step in path[:-1]:
-        parent = parent[step]
-    if delete:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = replacement
-    return mutated
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -80,7 +52,7 @@ def _mutate(resource: dict, choice: int, replacement, delete: bool) -> dict:
 @given(seed=st.sampled_from(SEEDS), choice=st.integers(0, 10_000), replacement=JSON_VALUE, delete=st.booleans())
 def test_mutated_bundles_never_cause_a_server_error(live, lab_token, seed, choice, replacement, delete):
     store = live.app.extensions["varshare"].store
-    resource = _mutate(fixture(seed), choice, replacement, delete)
+    resource = mutated(fixture(seed), choice, replacement, delete)
     before = counts(store)
     path = "/fhir" if fixture(seed).get("type") == "transaction" else "/fhir/Bundle"
     response = post(live, path, resource, lab_token)

@@ -21,6 +21,7 @@ from requests.adapters import HTTPAdapter
 from tests.api.cds_harness import CdsWorld
 from tests.api.cds_world import draft_orders, hook_request, service_request
 from tests.cds_contract import assert_cds_response
+from tests.json_mutation import json_values, mutated
 
 PV = "genomic-variant-review"
 SIGN = "genetic-test-order-sign"
@@ -32,13 +33,8 @@ FHIR_AUTHORIZATION = {"access_token": "fuzz-token", "token_type": "Bearer", "exp
 FUZZ = settings(max_examples=100, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
-JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.text(max_size=12),
-                      st.floats(allow_nan=False, allow_infinity=False),
-                      st.sampled_from(["", "Patient/p-upgrade", "ServiceRequest/sr-1", str(uuid.UUID(int=7)),
-                                       "2026-01-01T00:00:00Z", "accepted", "overridden", "patient-view"]))
-JSON_VALUE = st.recursive(JSON_LEAF, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                             st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                          max_leaves=8)
+JSON_VALUE = json_values(["", "Patient/p-upgrade", "ServiceRequest/sr-1", str(uuid.UUID(int=7)),
+                          "2026-01-01T00:00:00Z", "accepted", "overridden", "patient-view"], big_integers=2**70)
 FHIR_SERVERS = st.one_of(JSON_VALUE, st.sampled_from([
     LOOPBACK_FHIR, LOOPBACK_FHIR + "/", "https://ehr.example/fhir", "ftp://ehr.example/fhir",
     "https://user:secret@ehr.example/fhir", "https://ehr.example/fhir?x=1", "https://", "fhir"]))
@@ -99,31 +95,6 @@ FEEDBACK_SEED = {"feedback": [
 SEEDS = {service_id: _seeds(service_id) for service_id in HOOKS}
 
 
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _paths(value, (*prefix, i))
-
-
-def _mutate(document, choice: int, replacement, delete: bool):
-    paths = [p for p in _paths(document) if p]
-    if not paths:
-        return replacement
-    path = paths[choice % len(paths)]
-    parent = document
-    for step in path[:-1]:
-        parent = parent[step]
-    if delete:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = replacement
-    return document
-
-
 @st.composite
 def bodies(draw, seeds: list[dict]):
     """A mutated seed (one to three deletions or replacements), a wrong-typed field, or random JSON."""
@@ -140,7 +111,7 @@ def bodies(draw, seeds: list[dict]):
         target[field] = value
         return body
     for _ in range(draw(st.integers(1, 3))):
-        body = _mutate(body, draw(st.integers(0, 10_000)), draw(JSON_VALUE), draw(st.booleans()))
+        body = mutated(body, draw(st.integers(0, 10_000)), draw(JSON_VALUE), draw(st.booleans()))
     return body
 
 
