@@ -20,7 +20,7 @@ SUGGESTION = 0xF0
 
 
 def _tag(key: bytes, head: bytes) -> bytes:
-    return hmac.new(key, head, hashlib.sha256).digest()[:4]
+    return hmac.digest(key, head, hashlib.sha256)[:4]
 
 
 def mint_uuid(key: bytes, kind: str) -> str:
@@ -30,7 +30,8 @@ def mint_uuid(key: bytes, kind: str) -> str:
     raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
     raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
     raw[12:16] = _tag(key, bytes(raw[:12]))
-    return str(uuid.UUID(bytes=bytes(raw)))
+    hexed = raw.hex()
+    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"  # str(uuid.UUID(...)) form
 
 
 def kind_of_uuid(key: bytes, value: str) -> str | None:

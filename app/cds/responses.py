@@ -11,32 +11,39 @@ import orjson
 
 
 def compact(value: Any) -> Any:
-    """``value`` with every None, "", [] and {} dropped recursively (from objects and arrays alike)."""
+    """``value`` with every None, "", [] and {} dropped recursively (from objects and arrays alike).
+
+    Hot path (every card of every hook answer passes through it): the leaf tests are inlined."""
     kind = type(value)
     if kind is dict:
         out: dict = {}
         for key, item in value.items():
-            item = _kept(item)
-            if item is not _DROP:
+            kind = type(item)
+            if kind is str:
+                if item:
+                    out[key] = item
+            elif kind is dict or kind is list or kind is tuple:
+                item = compact(item)
+                if item:
+                    out[key] = item
+            elif item is not None:
                 out[key] = item
         return out
     if kind is list or kind is tuple:
-        return [item for item in map(_kept, value) if item is not _DROP]
+        kept = []
+        for item in value:
+            kind = type(item)
+            if kind is str:
+                if item:
+                    kept.append(item)
+            elif kind is dict or kind is list or kind is tuple:
+                item = compact(item)
+                if item:
+                    kept.append(item)
+            elif item is not None:
+                kept.append(item)
+        return kept
     return value
-
-
-_DROP = object()
-
-
-def _kept(item: Any) -> Any:
-    """The compacted item, or _DROP when it is empty (hot path: strings are most leaves)."""
-    kind = type(item)
-    if kind is str:
-        return item if item else _DROP
-    if kind is dict or kind is list or kind is tuple:
-        item = compact(item)
-        return item if item else _DROP
-    return _DROP if item is None else item
 
 
 def cards_body(cards: list[dict]) -> bytes:

@@ -25,6 +25,7 @@ and always a warning; a VUS-vs-benign conflict is a warning only for a patient t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.domain.aggregation import EXPLANATION_SEPARATOR, ONCOGENICITY_SIDES, TAIL_SEPARATOR, Aggregate
 from app.domain.review import is_conflicting_text
@@ -44,13 +45,20 @@ _TABLE: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
+# Sides are pure functions of short strings drawn from a small vocabulary, read several times per card: memoised.
+@lru_cache(maxsize=4096)
 def _side_of_classified_term(term: str) -> str | None:
     return side_of(aggregation_term(term)) or ONCOGENICITY_SIDES.get(term)
 
 
+@lru_cache(maxsize=4096)
+def _side_of_stated(term: str) -> str | None:
+    return side_of(aggregation_term(term.strip()))
+
+
 def side_of_term(term: str | None) -> str | None:
     """The side (P, V or B) of a term a report stated; None for other, unknown or missing terms."""
-    return side_of(aggregation_term(term.strip())) if term else None
+    return _side_of_stated(term) if term else None
 
 
 def side_of_aggregate(aggregate: Aggregate | None) -> str | None:
@@ -62,9 +70,14 @@ def side_of_aggregate(aggregate: Aggregate | None) -> str | None:
     """
     if aggregate is None:
         return None
-    if aggregate.conflict or is_conflicting_text(aggregate.classification):
+    return CONFLICT if aggregate.conflict else _side_of_classification(aggregate.classification)
+
+
+@lru_cache(maxsize=4096)
+def _side_of_classification(classification: str) -> str | None:
+    if is_conflicting_text(classification):
         return CONFLICT
-    head = aggregate.classification.split(TAIL_SEPARATOR, 1)[0]
+    head = classification.split(TAIL_SEPARATOR, 1)[0]
     sides = {_side_of_classified_term(part) for part in head.split("/")}
     if None in sides:
         return None  # an "other" term or no classification: no ACMG side to compare

@@ -43,6 +43,7 @@ class Tenants:
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._settings = settings
+        self._linkage_keys: dict[str, bytes] = {}  # derived keys (HKDF per hook call cost more than the lookup)
 
     def _check_url(self, value: str | None, what: str) -> str | None:
         if value is None:
@@ -146,5 +147,9 @@ class Tenants:
         return Caller(submitter_id=row.id, name=row.name, role=row.role, is_demo=row.is_demo)
 
     def linkage_key(self, submitter_id: str) -> bytes:
-        """The institution's linkage key, derived from the deployment's master key (never stored)."""
-        return derive_linkage_key(self._settings.effective_linkage_key, submitter_id)
+        """The institution's linkage key, derived from the deployment's master key (never stored; kept in memory)."""
+        key = self._linkage_keys.get(submitter_id)
+        if key is None:
+            key = self._linkage_keys[submitter_id] = derive_linkage_key(self._settings.effective_linkage_key,
+                                                                        submitter_id)
+        return key

@@ -8,9 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from app.store.vault_tables import patient_links, report_links
+
+# Built once: the hook path runs it on every call, and building a statement per call costs more than running it.
+_OWN_CASE_IDS = select(patient_links.c.case_id).where(
+    patient_links.c.link_hash.in_(bindparam("hashes", expanding=True)),
+    patient_links.c.submitter_id == bindparam("submitter"))
 
 
 def find_case_ids(vault: Connection, hashes: Iterable[str]) -> dict[str, str]:
@@ -52,8 +57,7 @@ def find_own_case_ids(vault: Connection, submitter_id: str, hashes: Iterable[str
     wanted = sorted(set(hashes))
     if not wanted:
         return set()
-    return set(vault.execute(select(patient_links.c.case_id).where(
-        patient_links.c.link_hash.in_(wanted), patient_links.c.submitter_id == submitter_id)).scalars())
+    return set(vault.execute(_OWN_CASE_IDS, {"hashes": wanted, "submitter": submitter_id}).scalars())
 
 
 def unlink_cases(vault: Connection, submitter_id: str, case_ids: Iterable[str]) -> int:
