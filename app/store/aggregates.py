@@ -16,6 +16,14 @@ from app.store.tables import aggregates, change_events, submissions, submitters
 
 CHUNK = 500
 AggregateKey = tuple[str, str, str]  # (variant id, condition key, classification type)
+# Read on every ingest (aggregation) and lookup: built once, because building a Core statement per call costs
+# more than running it.
+CURRENT_SUBMISSIONS = (
+    select(submissions.c.variant_id, submissions.c.submitter_id, submitters.c.role, submissions.c.term,
+           submissions.c.criteria_provided, submissions.c.condition_key, submissions.c.date_last_evaluated,
+           submissions.c.flagged, submissions.c.classification_type)
+    .join(submitters, submitters.c.id == submissions.c.submitter_id)
+    .where(submissions.c.variant_id.in_(bindparam("ids", expanding=True)), submissions.c.superseded_version.is_(None)))
 
 
 @dataclass(frozen=True)
@@ -52,16 +60,14 @@ def load_current_submissions(conn: Connection, variant_ids: Iterable[str]) -> li
     ids = sorted(set(variant_ids))
     rows: list[SubmissionRow] = []
     for chunk in _chunks(ids):
-        query = (select(submissions.c.variant_id, submissions.c.submitter_id, submitters.c.role, submissions.c.term,
-                        submissions.c.criteria_provided, submissions.c.condition_key,
-                        submissions.c.date_last_evaluated, submissions.c.flagged, submissions.c.classification_type)
-                 .join(submitters, submitters.c.id == submissions.c.submitter_id)
-                 .where(submissions.c.variant_id.in_(chunk), submissions.c.superseded_version.is_(None)))
-        rows.extend(SubmissionRow(*r) for r in conn.execute(query))
+        rows.extend(SubmissionRow(*r) for r in conn.execute(CURRENT_SUBMISSIONS, {"ids": chunk}).all())
     return rows
 
 
 _FIELDS = ("classification", "review_status", "stars", "conflict", "explanation", "submitter_count", "last_evaluated")
+_AGGREGATES_OF = select(aggregates.c.variant_id, aggregates.c.condition_key, aggregates.c.classification_type,
+                        *(aggregates.c[name] for name in _FIELDS)).where(
+    aggregates.c.variant_id.in_(bindparam("ids", expanding=True)))
 
 
 def load_aggregates(conn: Connection, variant_ids: Iterable[str]) -> dict[AggregateKey, dict[str, Any]]:
@@ -69,8 +75,9 @@ def load_aggregates(conn: Connection, variant_ids: Iterable[str]) -> dict[Aggreg
     ids = sorted(set(variant_ids))
     found: dict[AggregateKey, dict[str, Any]] = {}
     for chunk in _chunks(ids):
-        for row in conn.execute(select(aggregates).where(aggregates.c.variant_id.in_(chunk))).mappings():
-            found[(row["variant_id"], row["condition_key"], row["classification_type"])] = {f: row[f] for f in _FIELDS}
+        for variant_id, condition_key, classification_type, *values in conn.execute(_AGGREGATES_OF,
+                                                                                     {"ids": chunk}).all():
+            found[(variant_id, condition_key, classification_type)] = dict(zip(_FIELDS, values, strict=True))
     return found
 
 

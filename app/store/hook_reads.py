@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, select
 
-from app.store.aggregates import SubmissionRow
-from app.store.tables import aggregates, case_facts, cases, submissions, submitters, variants
+from app.store.aggregates import CURRENT_SUBMISSIONS, SubmissionRow
+from app.store.tables import aggregates, case_facts, cases, submitters, variants
 
 CHUNK = 500
 VARIANT_LEVEL = ""
@@ -33,12 +33,7 @@ _VARIANTS_WITH_AGGREGATES = (
     .where(variants.c.key.in_(bindparam("keys", expanding=True))))
 _AGGREGATES_OF = (select(aggregates.c.variant_id, *_AGGREGATE_COLUMNS)
                   .where(aggregates.c.variant_id.in_(bindparam("ids", expanding=True)), _VARIANT_LEVEL_OF_TYPE))
-_CURRENT_SUBMISSIONS_NAMED = (
-    select(submissions.c.variant_id, submissions.c.submitter_id, submitters.c.role, submissions.c.term,
-           submissions.c.criteria_provided, submissions.c.condition_key, submissions.c.date_last_evaluated,
-           submissions.c.flagged, submissions.c.classification_type, submitters.c.name)
-    .join(submitters, submitters.c.id == submissions.c.submitter_id)
-    .where(submissions.c.variant_id.in_(bindparam("ids", expanding=True)), submissions.c.superseded_version.is_(None)))
+_CURRENT_SUBMISSIONS_NAMED = CURRENT_SUBMISSIONS.add_columns(submitters.c.name)
 _OWN_CASE_FINDINGS = (
     select(case_facts.c.variant_id, variants.c.merged_into, variants.c.key, variants.c.gene,
            case_facts.c.stated_term, case_facts.c.report_year)

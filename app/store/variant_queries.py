@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
 from app.store.tables import (
     case_facts,
@@ -20,6 +20,9 @@ from app.store.tables import (
 )
 
 CHUNK = 500
+# Built once (the hot lookups): building and cache-keying a Core statement per call costs more than running it.
+_IDS_FOR_KEYS = select(variants.c.key, variants.c.id, variants.c.merged_into).where(
+    variants.c.key.in_(bindparam("keys", expanding=True)))
 
 
 def _follow(row) -> str:
@@ -31,9 +34,8 @@ def ids_for_keys(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(keys))
     found: dict[str, str] = {}
     for start in range(0, len(wanted), CHUNK):
-        rows = conn.execute(select(variants.c.key, variants.c.id, variants.c.merged_into)
-                            .where(variants.c.key.in_(wanted[start:start + CHUNK])))
-        found.update({row.key: _follow(row) for row in rows})
+        rows = conn.execute(_IDS_FOR_KEYS, {"keys": wanted[start:start + CHUNK]}).all()
+        found.update({key: merged_into or variant_id for key, variant_id, merged_into in rows})
     return found
 
 
