@@ -16,17 +16,24 @@ from app.store.tables import audit_event_subjects, audit_events
 
 CHUNK = 5000
 
+# Every disclosure appends an event (a CDS hook call included), so the append's statements are built once: a
+# prebuilt statement memoises its cache key and finds its compiled form in the engine's cache without being
+# rebuilt and re-keyed on each call. The values travel as execution parameters (the same columns and values).
+_LAST_HASH = select(audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
+_INSERT_EVENT = insert(audit_events)
+_INSERT_SUBJECTS = insert(audit_event_subjects)
+
 
 def last_hash(conn: Connection) -> str | None:
     """The hash of the newest event (None for an empty log)."""
-    return conn.execute(select(audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)).scalar()
+    return conn.execute(_LAST_HASH).scalar()
 
 
 def insert_event(conn: Connection, row: dict[str, Any], subjects: Sequence[str] = ()) -> int:
     """Insert one event row (columns of ``audit_events`` without the id) and its subjects; the new id."""
-    event_id = int(conn.execute(insert(audit_events).values(**row)).inserted_primary_key[0])
+    event_id = int(conn.execute(_INSERT_EVENT, row).inserted_primary_key[0])
     if subjects:
-        conn.execute(insert(audit_event_subjects), [{"event_id": event_id, "submitter_id": s} for s in subjects])
+        conn.execute(_INSERT_SUBJECTS, [{"event_id": event_id, "submitter_id": s} for s in subjects])
     return event_id
 
 
