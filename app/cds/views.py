@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from app.domain.aggregation import Aggregate
 from app.domain.reclassification import side_of_term
@@ -15,9 +16,9 @@ from app.domain.reclassification import side_of_term
 EXPERT_ROLES = frozenset({"expert-panel", "practice-guideline"})
 
 
-@dataclass(frozen=True)
-class SubmitterLine:
-    """One submitter's current classification of the variant (one row of a card's table)."""
+class SubmitterLine(NamedTuple):
+    """One submitter's current classification of the variant (one row of a card's table; a named tuple, since
+    a hook call builds dozens)."""
 
     submitter: str
     role: str

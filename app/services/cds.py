@@ -258,16 +258,21 @@ def _view(reported: ReportedVariant, variant_id: str | None, aggregates: dict,
 def _submitter_lines(rows: list[SubmissionRow], names: dict[str, str]) -> dict[str, tuple[SubmitterLine, ...]]:
     """Per variant, one line per submitter and term of the current germline submissions, by name."""
     found: dict[str, dict[tuple[str, str], SubmitterLine]] = {}
+    statuses: dict[tuple[str, bool, str], tuple[str, int]] = {}  # few distinct (role, criteria, term) per call
     for row in rows:
         if row.classification_type != GERMLINE:
             continue
-        status = submission_status(row.role, bool(row.criteria_provided), is_classified(row.term))
+        facts = (row.role, bool(row.criteria_provided), row.term)
+        shown = statuses.get(facts)
+        if shown is None:
+            status = submission_status(facts[0], facts[1], is_classified(row.term))
+            shown = statuses[facts] = (status_text(status), stars_of(status))
         name = names.get(row.submitter_id, "unknown submitter")
-        line = SubmitterLine(name, row.role, row.term, status_text(status), stars_of(status),
-                             row.date_last_evaluated, bool(row.flagged))
-        current = found.setdefault(row.variant_id, {}).get((name, row.term))
-        if current is None or (line.evaluated is not None and (current.evaluated is None
-                                                               or line.evaluated > current.evaluated)):
-            found[row.variant_id][(name, row.term)] = line
+        by_line = found.setdefault(row.variant_id, {})
+        current = by_line.get((name, row.term))
+        evaluated = row.date_last_evaluated
+        if current is None or (evaluated is not None and (current.evaluated is None or evaluated > current.evaluated)):
+            by_line[(name, row.term)] = SubmitterLine(name, row.role, row.term, shown[0], shown[1], evaluated,
+                                                      bool(row.flagged))
     return {variant_id: tuple(sorted(by.values(), key=lambda line: (line.submitter, line.term)))
             for variant_id, by in found.items()}
