@@ -71,7 +71,7 @@ def submitter(submitter_id: str) -> dict[str, Any]:
 
 def subjects_of(entities: Iterable[dict[str, Any]]) -> list[str]:
     """The institutions an event concerns: the ids of its submitter entities, each once, in order."""
-    return list(dict.fromkeys(e["id"] for e in entities if e.get("type") == SUBMITTER and e.get("id")))
+    return list(dict.fromkeys([e["id"] for e in entities if e.get("type") == SUBMITTER and e.get("id")]))
 
 
 def chain_hash(previous: str, recorded_at: dt.datetime, event: AuditEvent) -> str:

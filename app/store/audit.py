@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, exists, func, insert, or_, select
+from sqlalchemy import Connection, Dialect, Text, bindparam, cast, exists, func, insert, or_, select
 
 from app.store.tables import audit_event_subjects, audit_events
 
@@ -21,7 +21,7 @@ CHUNK = 5000
 # rebuilt and re-keyed on each call. The values travel as execution parameters (the same columns and values).
 _LAST_HASH = select(audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
 _INSERT_EVENT = insert(audit_events)
-_INSERT_SUBJECTS = insert(audit_event_subjects)
+SUBJECTS_PER_STATEMENT = 100  # subject rows per insert: bounds the bound parameters and the statements cached
 
 
 def last_hash(conn: Connection) -> str | None:
@@ -32,9 +32,37 @@ def last_hash(conn: Connection) -> str | None:
 def insert_event(conn: Connection, row: dict[str, Any], subjects: Sequence[str] = ()) -> int:
     """Insert one event row (columns of ``audit_events`` without the id) and its subjects; the new id."""
     event_id = int(conn.execute(_INSERT_EVENT, row).inserted_primary_key[0])
-    if subjects:
-        conn.execute(_INSERT_SUBJECTS, [{"event_id": event_id, "submitter_id": s} for s in subjects])
+    for start in range(0, len(subjects), SUBJECTS_PER_STATEMENT):
+        _insert_subjects(conn, event_id, subjects[start:start + SUBJECTS_PER_STATEMENT])
     return event_id
+
+
+def _insert_subjects(conn: Connection, event_id: int, subjects: Sequence[str]) -> None:
+    """One multi-row insert of an event's subjects: one round trip where an executemany costs one per row on
+    PostgreSQL (psycopg), and no per-row parameter processing (both columns are plain integers and strings)."""
+    sql, positions = _subjects_statement(conn.dialect, len(subjects))
+    values: dict[str, Any] = {"event_id_": event_id}
+    values.update(zip(_SUBJECT_NAMES, subjects, strict=False))
+    conn.exec_driver_sql(sql, tuple(values[n] for n in positions) if positions is not None else values)
+
+
+_SUBJECT_NAMES = tuple(f"submitter_id_{i}" for i in range(SUBJECTS_PER_STATEMENT))
+_SUBJECT_STATEMENTS: dict[tuple[type, str, int], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _subjects_statement(dialect: Dialect, rows: int) -> tuple[str, tuple[str, ...] | None]:
+    """The SQL inserting ``rows`` subjects of one event as SQLAlchemy compiles it for ``dialect``, and the order of
+    its parameter names when the driver's parameters are positional. Compiled once per kind of dialect and row
+    count (at most SUBJECTS_PER_STATEMENT each): SQLAlchemy itself does not cache a multi-row VALUES statement."""
+    key = (type(dialect), dialect.paramstyle, rows)
+    found = _SUBJECT_STATEMENTS.get(key)
+    if found is None:
+        statement = insert(audit_event_subjects).values(
+            [{"event_id": bindparam("event_id_"), "submitter_id": bindparam(name)} for name in _SUBJECT_NAMES[:rows]])
+        compiled = statement.compile(dialect=dialect)
+        found = compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None
+        _SUBJECT_STATEMENTS[key] = found
+    return found
 
 
 def event_rows(conn: Connection) -> Iterator[dict[str, Any]]:
