@@ -174,13 +174,18 @@ class CdsHooks:
                     case_ids = links.find_own_case_ids(vault, client.submitter_id, hashes)
             with self._store.reading() as conn:
                 own = hook_reads.own_case_findings(conn, client.submitter_id, case_ids)
-                ids, aggregates = hook_reads.variants_with_aggregates(conn, [r.variant.key for r in genomics.variants])
+                ids, aggregates, submissions, names = hook_reads.variants_with_facts(
+                    conn, [r.variant.key for r in genomics.variants])
                 pairs = [(a.kind, a.value) for r in genomics.variants if r.variant.key not in ids
                          for a in r.variant.aliases]
                 by_alias = queries.ids_for_aliases(conn, pairs) if pairs else {}
                 variant_ids = set(ids.values()) | set(by_alias.values()) | {f["variant_id"] for f in own}
-                aggregates.update(hook_reads.aggregates_of(conn, variant_ids - set(aggregates) - set(ids.values())))
-                submissions, names = hook_reads.current_submissions_named(conn, variant_ids)
+                others = variant_ids - set(ids.values())  # found through an alias or a case fact only
+                if others:
+                    aggregates.update(hook_reads.aggregates_of(conn, others))
+                    more, more_names = hook_reads.current_submissions_named(conn, others)
+                    submissions += more
+                    names.update(more_names)
         lines = _submitter_lines(submissions, names)
         views: dict[str, VariantView] = {}
         unshared: list[VariantView] = []

@@ -1,9 +1,10 @@
-"""Read queries of a CDS hook call: variants with their current variant-level aggregate by key, current
-submissions with their submitters' names, and an institution's own case facts.
+"""Read queries of a CDS hook call: variants by key with their current variant-level aggregate and current
+submissions (with their submitters' names), and an institution's own case facts.
 
-All batched (chunked at 500): one query per kind of fact, whatever the number of variants or cases. The hook
-path is latency-bound, so the aggregate comes with the key lookup (a LEFT JOIN) and the submitter names with
-the submissions, instead of one query each; and every statement is built once, at import, with expanding
+All batched (chunked at 500), whatever the number of variants or cases. The hook path is latency-bound, so the
+aggregate and the submissions come with the key lookup (LEFT JOINs, one row per submission) instead of one
+query each; variants found another way (merges, aliases, case facts) take one more query per kind of fact. Every
+statement is built once, at import, with expanding
 bind parameters: building and cache-keying a Core statement per call cost more than running it (a 25-key
 lookup took 0.6 ms built per call and 0.17 ms prebuilt on SQLite).
 """
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, select
 
 from app.store.aggregates import CURRENT_SUBMISSIONS, SubmissionRow
-from app.store.tables import aggregates, case_facts, cases, submitters, variants
+from app.store.tables import aggregates, case_facts, cases, submissions, submitters, variants
 
 CHUNK = 500
 VARIANT_LEVEL = ""
@@ -26,14 +27,21 @@ _AGGREGATE_COLUMNS = [aggregates.c[name] for name in _AGGREGATE_FIELDS]
 _VARIANT_LEVEL_OF_TYPE = and_(aggregates.c.condition_key == VARIANT_LEVEL,
                               aggregates.c.classification_type == bindparam("classification_type"))
 
-_VARIANTS_WITH_AGGREGATES = (
-    select(variants.c.key, variants.c.id, variants.c.merged_into, *_AGGREGATE_COLUMNS)
-    .select_from(variants.outerjoin(aggregates, and_(aggregates.c.variant_id == variants.c.id,
-                                                     _VARIANT_LEVEL_OF_TYPE)))
-    .where(variants.c.key.in_(bindparam("keys", expanding=True))))
 _AGGREGATES_OF = (select(aggregates.c.variant_id, *_AGGREGATE_COLUMNS)
                   .where(aggregates.c.variant_id.in_(bindparam("ids", expanding=True)), _VARIANT_LEVEL_OF_TYPE))
 _CURRENT_SUBMISSIONS_NAMED = CURRENT_SUBMISSIONS.add_columns(submitters.c.name)
+_SUBMISSION_COLUMNS = [column for column in CURRENT_SUBMISSIONS.selected_columns if column.name != "variant_id"]
+# The common case in one round trip: each key's variant, its aggregate and its current submissions (one row per
+# submission; a variant without submissions gives one row of NULLs on the submission side).
+_VARIANTS_WITH_FACTS = (
+    select(variants.c.key, variants.c.id, variants.c.merged_into, *_AGGREGATE_COLUMNS, *_SUBMISSION_COLUMNS,
+           submitters.c.name)
+    .select_from(variants.outerjoin(aggregates, and_(aggregates.c.variant_id == variants.c.id,
+                                                     _VARIANT_LEVEL_OF_TYPE))
+                 .outerjoin(submissions, and_(submissions.c.variant_id == variants.c.id,
+                                              submissions.c.superseded_version.is_(None)))
+                 .outerjoin(submitters, submitters.c.id == submissions.c.submitter_id))
+    .where(variants.c.key.in_(bindparam("keys", expanding=True))))
 _OWN_CASE_FINDINGS = (
     select(case_facts.c.variant_id, variants.c.merged_into, variants.c.key, variants.c.gene,
            case_facts.c.stated_term, case_facts.c.report_year)
@@ -54,22 +62,40 @@ def _aggregate(values: tuple) -> dict[str, Any] | None:
     return None if values[0] is None else dict(zip(_AGGREGATE_FIELDS, values, strict=True))
 
 
-def variants_with_aggregates(conn: Connection, keys: Iterable[str], classification_type: str = "germline"
-                             ) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """(key -> variant id after merges, variant id -> its current variant-level aggregate) for the known keys."""
+def variants_with_facts(conn: Connection, keys: Iterable[str], classification_type: str = "germline"
+                        ) -> tuple[dict[str, str], dict[str, dict[str, Any]], list[SubmissionRow], dict[str, str]]:
+    """What a hook needs of the variants with these keys, in one query per chunk: key -> variant id after merges,
+    variant id -> current variant-level aggregate, the current submissions (flagged ones included) and their
+    submitters' names. A merged variant's facts are its target's, read with a second query."""
     ids: dict[str, str] = {}
     found: dict[str, dict[str, Any]] = {}
+    rows: list[SubmissionRow] = []
+    names: dict[str, str] = {}
     merged: set[str] = set()
+    direct: set[str] = set()
+    width = len(_AGGREGATE_FIELDS)
     for chunk in _chunks(keys):
         for key, variant_id, merged_into, *fields in conn.execute(
-                _VARIANTS_WITH_AGGREGATES, {"keys": chunk, "classification_type": classification_type}).all():
-            ids[key] = merged_into or variant_id
+                _VARIANTS_WITH_FACTS, {"keys": chunk, "classification_type": classification_type}).all():
             if merged_into:
+                ids[key] = merged_into
                 merged.add(merged_into)
-            elif (aggregate := _aggregate(fields)) is not None:
+                continue
+            ids[key] = variant_id
+            direct.add(variant_id)
+            if variant_id not in found and (aggregate := _aggregate(fields[:width])) is not None:
                 found[variant_id] = aggregate
-    found.update(aggregates_of(conn, merged - set(found), classification_type))
-    return ids, found
+            submitter_id = fields[width]
+            if submitter_id is not None:
+                rows.append(SubmissionRow(variant_id, *fields[width:-1]))
+                names[submitter_id] = fields[-1]
+    merged -= direct  # a target also asked for by its own key has been read already
+    if merged:
+        found.update(aggregates_of(conn, merged - set(found), classification_type))
+        more, more_names = current_submissions_named(conn, merged)
+        rows.extend(more)
+        names.update(more_names)
+    return ids, found, rows, names
 
 
 def aggregates_of(conn: Connection, variant_ids: Iterable[str], classification_type: str = "germline"

@@ -1,5 +1,6 @@
-"""The ingest service against real databases: transcript-only variants merging into genomic ones, case
-linkage per institution, and concurrent submitters."""
+"""The ingest service against real databases: transcript-only variants merging into genomic ones (and what a CDS
+hook reads of them: one query for keys, aggregates and submissions, one more for merged variants), case linkage
+per institution, and concurrent submitters."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy import select
 from app.config import load_settings
 from app.services.ingest import Ingest
 from app.services.tenants import Tenants
+from app.store import hook_reads
+from app.store.aggregates import load_aggregates, load_current_submissions
 from app.store.tables import case_facts, cases, submissions, variants
 from tests.api.fhir_client import fixture
 
@@ -63,6 +66,49 @@ def test_a_transcript_only_variant_merges_into_its_genomic_form(services, store)
     # A later transcript-only report of the same expression resolves straight to the genomic record.
     again = ingest.submit(lab_a, fixture("genomics-reporting/Bundle-bundle-complexVariant-nonHGVS.json"))
     assert stored["id"] in {v["id"] for v in again.receipt["variants"]}
+
+
+UNKNOWN = "GRCh38:1:12345:A:C"
+
+
+def _merged_world(services):
+    tenants, ingest = services
+    lab_a, lab_b = _caller(tenants, "Lab A"), _caller(tenants, "Lab B")
+    ingest.submit(lab_a, fixture("genomics-reporting/Bundle-bundle-compound-heterozygote.json"))
+    [stored] = ingest.submit(lab_b, _genomic_with_transcript_alias()).receipt["variants"]
+    return {lab_a.submitter_id: "Lab A", lab_b.submitter_id: "Lab B"}, stored
+
+
+def test_a_merged_key_reads_its_targets_facts(services, store):
+    labs, stored = _merged_world(services)
+    with store.reading() as conn:
+        ids, aggregates, rows, names = hook_reads.variants_with_facts(conn, [f"hgvs:{NMNAT1}", UNKNOWN])
+    assert ids == {f"hgvs:{NMNAT1}": stored["id"]}  # the unknown key is simply absent
+    assert set(aggregates) == {stored["id"]}
+    assert {r.variant_id for r in rows} == {stored["id"]}
+    assert {r.submitter_id for r in rows if r.classification_type == "germline"} <= set(labs)
+    assert names == {r.submitter_id: labs[r.submitter_id] for r in rows}
+
+
+def test_both_keys_of_a_merge_give_one_set_of_facts(services, store):
+    _, stored = _merged_world(services)
+    with store.reading() as conn:
+        alone = hook_reads.variants_with_facts(conn, [stored["key"]])
+        both = hook_reads.variants_with_facts(conn, [stored["key"], f"hgvs:{NMNAT1}"])
+    assert both[0] == {stored["key"]: stored["id"], f"hgvs:{NMNAT1}": stored["id"]}
+    assert both[1] == alone[1]
+    assert sorted(both[2]) == sorted(alone[2])  # the target's submissions once, not once per key
+    assert alone[2], "the genomic record has current submissions"
+
+
+def test_the_aggregate_matches_the_general_lookup(services, store):
+    _, stored = _merged_world(services)
+    with store.reading() as conn:
+        _, aggregates, rows, _ = hook_reads.variants_with_facts(conn, [stored["key"]])
+        general = load_aggregates(conn, [stored["id"]])
+        current = load_current_submissions(conn, [stored["id"]])
+    assert aggregates[stored["id"]] == general[(stored["id"], "", "germline")]
+    assert sorted(rows) == sorted(current)
 
 
 def _variant_id(store, key: str) -> str:
