@@ -2,23 +2,27 @@
 
 The prefetched (or fetched) Patient, variant and implication Observations and genomic DiagnosticReports are
 put into one collection Bundle and mapped with ``map_submission(lenient=True, validate=False)``: targeted
-checks only at hook time, because full model validation costs several times the mapping. What the patient's
-reports stated about a variant is the most recently evaluated classification of it; its year is that
-evaluation's year, else the year of the report listing it.
+checks only at hook time, because full model validation costs several times the mapping. The mapping runs as
+``read_for_hook``, which stops where the findings and classifications are known instead of building the whole
+report (issues, case records, Classification objects). What the patient's reports stated about a variant is the
+most recently evaluated classification of it; its year is that evaluation's year, else the year of the report
+listing it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from app.domain.reports import MappedReport, Variant
-from app.ingest.mapper import map_submission
+from app.domain.reports import Finding, Variant
+from app.ingest.findings import Found
+from app.ingest.mapper import map_submission, read_for_hook
 from app.ingest.values import date_of, identifiers_of, list_of
 
 
-@dataclass(frozen=True)
-class ReportedVariant:
-    """A variant the patient carries, as the EHR's records state it."""
+class ReportedVariant(NamedTuple):
+    """A variant the patient carries, as the EHR's records state it (immutable; a tuple, built per variant)."""
 
     variant: Variant
     stated_term: str | None = None
@@ -52,11 +56,11 @@ def _report_of(reports: list[dict]) -> dict[str, tuple[str, int | None]]:
         if report_id is None:
             continue
         issued = date_of(report.get("issued")) or date_of(report.get("effectiveDateTime"))
-        year = issued.year if issued else None
+        listed = (report_id, issued.year if issued else None)
         for reference in list_of(report.get("result")):
             text = reference.get("reference") if isinstance(reference, dict) else None
             if isinstance(text, str) and text.startswith("Observation/"):
-                by_observation.setdefault(text.split("/")[1], (report_id, year))
+                by_observation.setdefault(text.split("/", 2)[1], listed)
     return by_observation
 
 
@@ -91,15 +95,26 @@ def _observation_id(bundle: dict, location: str) -> str | None:
     return ident if isinstance(ident, str) else None
 
 
-def _stated(mapped: MappedReport) -> dict[str, tuple[str, int | None]]:
+def _read(bundle: dict) -> tuple[list[Found] | list[Finding], list[tuple[str, str, dt.date | None]]]:
+    """The findings the mapper reads (in case order) and its classifications as (variant key, term, evaluated)."""
+    reading = read_for_hook(bundle)
+    if reading is not None:
+        return reading.findings, [(f.variant.key, a.term, a.date_last_evaluated) for a, f in reading.classified]
+    mapped = map_submission(bundle, lenient=True, validate=False)
+    return (
+        [finding for case in mapped.cases for finding in case.findings],
+        [(c.variant.key, c.term, c.date_last_evaluated) for c in mapped.classifications],
+    )
+
+
+def _stated(classified: list[tuple[str, str, dt.date | None]]) -> dict[str, tuple[str, int | None]]:
     """Variant key -> (term, year) of the most recently evaluated classification the reports state."""
     best: dict[str, tuple[str, int | None, tuple]] = {}
-    for classification in mapped.classifications:
-        evaluated = classification.date_last_evaluated
+    for key, term, evaluated in classified:
         rank = (evaluated is not None, evaluated)
-        current = best.get(classification.variant.key)
+        current = best.get(key)
         if current is None or rank > current[2]:
-            best[classification.variant.key] = (classification.term, evaluated.year if evaluated else None, rank)
+            best[key] = (term, evaluated.year if evaluated else None, rank)
     return {key: (term, year) for key, (term, year, _) in best.items()}
 
 
@@ -107,18 +122,18 @@ def read_patient_genomics(patient_id: str, patient: dict | None, observations: l
                           reports: list[dict]) -> PatientGenomics:
     """The patient's variants (one per variant key), their stated classifications and the patient's identifiers."""
     bundle = _bundle(patient, observations, patient_id)
-    mapped = map_submission(bundle, lenient=True, validate=False)
+    findings, classified = _read(bundle)
     by_observation = _report_of(reports)
-    stated = _stated(mapped)
+    stated = _stated(classified)
     found: dict[str, ReportedVariant] = {}
-    for case in mapped.cases:
-        for finding in case.findings:
-            key = finding.variant.key
-            if key in found:
-                continue
-            observation_id = _observation_id(bundle, finding.location)
-            report_id, report_year = by_observation.get(observation_id or "", (None, None))
-            term, year = stated.get(key, (finding.stated_term, None))
-            found[key] = ReportedVariant(finding.variant, term, year or report_year, observation_id, report_id)
+    for finding in findings:
+        key = finding.variant.key
+        if key in found:
+            continue
+        observation_id = _observation_id(bundle, finding.location)
+        report_id, report_year = by_observation.get(observation_id or "", (None, None))
+        # A variant without a classification has no stated term (the mapper's stated_term comes from them).
+        term, year = stated.get(key, (None, None))
+        found[key] = ReportedVariant(finding.variant, term, year or report_year, observation_id, report_id)
     identifiers = identifiers_of(patient) if patient is not None and patient.get("resourceType") == "Patient" else []
     return PatientGenomics(list(found.values()), identifiers)

@@ -4,11 +4,49 @@ The lower layer of :mod:`app.domain.variants`: which GRCh37/GRCh38 RefSeq access
 (genomics-reporting.md §5.2), how assemblies and chromosomes are spelled in the wild, and how dbSNP and
 ClinVar identifiers are normalised and recognised as aliases. Error messages never echo free input: only
 values that already matched an identifier pattern are quoted, so nothing a patient wrote can leak.
+
+The normalising functions are pure functions of short strings and run for every variant a report carries, so
+their results are memoised (:func:`memoised`); failures raise every time, as they are not cached.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+_MEMO = 4096  # distinct spellings remembered per function (then it starts over)
+_MEMO_TEXT = 100  # longer strings are never a real spelling: computed, not remembered
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def memoised(function: _F) -> _F:
+    """Memoise a pure function of strings (positional arguments). Only results are remembered (a failure raises
+    every time), only for arguments short enough to be real spellings, and at most ``_MEMO`` of them (when full
+    it starts over), so input cannot fill memory."""
+    remembered: dict[tuple[Any, ...], Any] = {}
+    unseen = object()
+
+    @wraps(function)
+    def call(*args: Any) -> Any:
+        try:
+            result = remembered.get(args, unseen)
+        except TypeError:  # an argument that cannot be a key (not a string): not remembered
+            return function(*args)
+        if result is not unseen:
+            return result
+        result = function(*args)
+        if all(not isinstance(arg, str) or len(arg) <= _MEMO_TEXT for arg in args):
+            if len(remembered) >= _MEMO:
+                remembered.clear()
+            remembered[args] = result
+        return result
+
+    call.cache_clear = remembered.clear  # type: ignore[attr-defined]
+    return call  # type: ignore[return-value]
+
 
 ASSEMBLIES = ("GRCh37", "GRCh38")
 CHROMOSOMES = (*(str(n) for n in range(1, 23)), "X", "Y", "MT")
@@ -55,6 +93,7 @@ _PATCH = re.compile(r"^(grch3[78])(?:\.p\d+)?$")
 _OLD_BUILD = re.compile(r"^(?:(?:ncbi\s*)?(?:build\s*)?3[4-6](?:\.\d+)?|hg1[5-8]|la1403[0-2]-\d)$")
 
 
+@memoised
 def normalise_assembly(text: str | None) -> str:
     """Return "GRCh37" or "GRCh38" for a build name, UCSC alias, patch release or LOINC LL1040-6 answer."""
     if not text or not text.strip():
@@ -74,6 +113,7 @@ def normalise_assembly(text: str | None) -> str:
 _CHROMOSOME_TEXT = re.compile(r"^(?:chromosome\s*|chr)?0*([1-9]\d?|x|y|mt?)$")
 
 
+@memoised
 def normalise_chromosome(text: str | None) -> str:
     """Return "1".."22", "X", "Y" or "MT" for spellings like "chr17", "17", "x", "chrM", "Chromosome 7"."""
     folded = (text or "").strip().lower()
@@ -94,6 +134,7 @@ def accession_for(assembly: str, chromosome: str) -> str:
 _ACCESSION = re.compile(r"^([A-Za-z]+)(_?)([0-9A-Za-z]+(?:\.\d+)?)$")
 
 
+@memoised
 def normalise_accession(text: str) -> str:
     """Upper-case only an accession's letter prefix ("nc_000017.11", "enst0001.2"); LRG_199t1 keeps its t."""
     compact = "".join((text or "").split())
@@ -107,6 +148,7 @@ def normalise_accession(text: str) -> str:
 _NC = re.compile(r"^NC_(\d{6})\.(\d+)$")
 
 
+@memoised
 def assembly_and_chromosome_for_accession(accession: str, assembly: str | None = None) -> tuple[str, str]:
     """Return (assembly, chromosome) for a GRCh37/GRCh38 NC_ accession, e.g. NC_000017.11 -> (GRCh38, 17).
 
@@ -142,6 +184,7 @@ def assembly_and_chromosome_for_accession(accession: str, assembly: str | None =
     raise VariantError(f"{normalised} belongs to {pairs[0][0]}, which contradicts the stated assembly {hint}")
 
 
+@memoised
 def assemblies_for_accession(accession: str) -> tuple[str, ...]:
     """Return every assembly an NC_ accession belongs to (two for NC_012920.1); VariantError if none."""
     assembly_and_chromosome_for_accession(accession)
@@ -152,6 +195,7 @@ _RSID = re.compile(r"^(?:https?://\S*[/=?&]|dbsnp\s*:?\s*)?rs\s*=?\s*0*([1-9]\d{
 _BARE_NUMBER = re.compile(r"^0*([1-9]\d{0,11})$")
 
 
+@memoised
 def normalise_rsid(text: str | None) -> str:
     """Return "rs<digits>" from "rs80357906", "RS 123", "dbSNP:rs123", a dbSNP URL or bare digits."""
     folded = (text or "").strip().lower().rstrip("/")
@@ -164,6 +208,7 @@ def normalise_rsid(text: str | None) -> str:
 _CLINVAR = re.compile(r"^(?:https?://\S*/|clinvar\s*:?\s*)?(?:vcv)?0*([1-9]\d{0,9})(?:\.\d+)?$")
 
 
+@memoised
 def normalise_clinvar_id(text: str | None) -> str:
     """Return the ClinVar VariationID digits from "12345", "VCV000012345.3" or a ClinVar variation URL."""
     folded = (text or "").strip().lower().rstrip("/")

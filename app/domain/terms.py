@@ -6,12 +6,17 @@ submission and aggregate as "Uncertain significance" (classification-aggregation
 matched by LOINC LL4034-6 answer, by the project code system whose codes are the exact ClinVar strings, or by
 text after ClinVar-style spelling normalisation. Nothing is guessed: an unknown term stays verbatim and
 unrecognised. Sides and orders here are the defaults; aggregation settings may override them (§15).
+Matching runs for every classification read, so recognised spellings and codes are remembered (bounded); text
+that matches no term (which might be free text) is never kept.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+
+_MEMO = 4096  # distinct spellings (or codes) remembered
+_MEMO_TEXT = 100  # longer values are matched each time, never remembered
 
 PROJECT_TERM_SYSTEM = "https://varshare.org/fhir/CodeSystem/clinvar-germline-classification"
 LOINC_SYSTEM = "http://loinc.org"
@@ -131,8 +136,23 @@ def match_loinc_answer(code: str | None) -> TermMatch | None:
     return _match(term, legacy=legacy, source="loinc")
 
 
+_recognised_texts: dict[str | None, TermMatch] = {}  # text -> its recognised match (unrecognised text is not kept)
+
+
 def match_term_text(text: str | None) -> TermMatch:
     """Match a classification written as text; unknown text is kept verbatim, unrecognised and side-less."""
+    found = _recognised_texts.get(text)
+    if found is not None:
+        return found
+    found = _match_term_text(text)
+    if found.recognised and len(text or "") <= _MEMO_TEXT:
+        if len(_recognised_texts) >= _MEMO:
+            _recognised_texts.clear()  # a full memo starts over
+        _recognised_texts[text] = found
+    return found
+
+
+def _match_term_text(text: str | None) -> TermMatch:
     stripped = (text or "").strip()
     folded = _fold(stripped)
     if folded in _CANONICAL_FOLDS:
@@ -159,6 +179,29 @@ def match_coding(system: str | None, code: str | None, display: str | None) -> T
     Returns None when nothing is recognised, so the caller decides between rejecting (lab submissions) and
     keeping the raw value as "unmapped" (hook-time reading). ``source`` on the result says which part matched.
     """
+    key = (system, code)
+    if key in _code_matches:
+        found = _code_matches[key]
+    else:
+        found = _match_code(system, code)
+        if len(system or "") + len(code or "") <= 2 * _MEMO_TEXT:
+            if len(_code_matches) >= _MEMO:
+                _code_matches.clear()  # a full memo starts over
+            _code_matches[key] = found
+    if found is not None:
+        return found
+    if display:
+        found = match_term_text(display)
+        if found.recognised:
+            return found
+    return None
+
+
+_code_matches: dict[tuple[str | None, str | None], TermMatch | None] = {}  # (system, code) -> _match_code
+
+
+def _match_code(system: str | None, code: str | None) -> TermMatch | None:
+    """The part of :func:`match_coding` decided by the system and code alone."""
     if code and _same_system(system, LOINC_SYSTEM):
         found = match_loinc_answer(code)
         if found:
@@ -169,10 +212,6 @@ def match_coding(system: str | None, code: str | None, display: str | None) -> T
             return replace(found, source="project")
     if code and not system:  # a code without a system: accept only an exact LOINC answer or a ClinVar term
         found = match_loinc_answer(code) or match_term_text(code)
-        if found.recognised:
-            return found
-    if display:
-        found = match_term_text(display)
         if found.recognised:
             return found
     return None

@@ -20,6 +20,7 @@ from app.domain.accessions import (
     ALIAS_PATTERNS,
     ASSEMBLIES,
     CHROMOSOME_ACCESSIONS,
+    CHROMOSOMES,
     VariantError,
     accession_for,
     assemblies_for_accession,
@@ -64,8 +65,6 @@ COORDINATE_SYSTEMS = {
     CHARACTER_1: "1-based character counting",
 }
 
-_DNA = re.compile(r"^[ACGTN]*$")
-
 
 def variant_id_for_key(key: str) -> str:
     """Stable public id of a variant key: "vs" + the first 20 hex digits of its SHA-256."""
@@ -78,12 +77,14 @@ def _allele(text: str | None, label: str) -> str:
     allele = text.strip().upper()
     if allele == "-":  # ANNOVAR/HGVS-table habit for "no bases"
         allele = ""
-    if not _DNA.match(allele):
+    if allele.strip("ACGTN"):  # something besides A, C, G, T and N (the alleles are stripped of whitespace)
         raise VariantError(f"the {label} allele must be DNA bases A, C, G, T or N (no symbolic alleles)")
     return allele
 
 
 def _position(value: object, label: str, minimum: int) -> int:
+    if value.__class__ is int and value >= minimum:  # the usual case (a bool's class is bool, not int)
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise VariantError(f"{label} must be a whole number")
     if value < minimum:
@@ -97,6 +98,8 @@ def _text(value: str | None) -> str | None:
 
 
 def _aliases(aliases: Iterable[Alias | tuple[str, str]]) -> tuple[Alias, ...]:
+    if aliases == ():
+        return ()
     out: dict[Alias, None] = {}  # ordered set: the first spelling wins
     for item in aliases:
         alias = item if isinstance(item, Alias) else Alias(*item)
@@ -110,12 +113,19 @@ def _aliases(aliases: Iterable[Alias | tuple[str, str]]) -> tuple[Alias, ...]:
 
 def trim_alleles(position0: int, ref: str, alt: str) -> tuple[int, str, str]:
     """Trim the shared suffix, then the shared prefix (moving the 0-based start); the SPDI/VOCA first step."""
+    if ref[-1:] != alt[-1:] and ref[:1] != alt[:1]:
+        return position0, ref, alt  # nothing shared at either end (every SNV)
     while ref and alt and ref[-1] == alt[-1]:
         ref, alt = ref[:-1], alt[:-1]
     prefix = 0
     while prefix < len(ref) and prefix < len(alt) and ref[prefix] == alt[prefix]:
         prefix += 1
     return position0 + prefix, ref[prefix:], alt[prefix:]
+
+
+_ALLELE = VariantKind.ALLELE
+_ASSEMBLY_NAMES = frozenset(ASSEMBLIES)  # what normalise_assembly returns
+_CHROMOSOME_NAMES = frozenset(CHROMOSOMES)  # what normalise_chromosome returns
 
 
 def allele_variant(
@@ -128,21 +138,24 @@ def allele_variant(
     aliases: Iterable[Alias | tuple[str, str]] = (),
 ) -> Variant:
     """Build the normalised ALLELE variant for a 0-based (SPDI-style) start and its ref/alt alleles."""
-    assembly = normalise_assembly(assembly)
-    chromosome = normalise_chromosome(chromosome)
+    if assembly not in _ASSEMBLY_NAMES:  # canonical names normalise to themselves
+        assembly = normalise_assembly(assembly)
+    if chromosome not in _CHROMOSOME_NAMES:
+        chromosome = normalise_chromosome(chromosome)
     position0 = _position(position0, "the 0-based position", 0)
     ref, alt = _allele(ref, "ref"), _allele(alt, "alt")
     if ref == alt:
         raise ReferenceCallError("ref equals alt: this is a reference (wild type) call, not a variant")
     p0, ref, alt = trim_alleles(position0, ref, alt)
     accession = CHROMOSOME_ACCESSIONS[(assembly, chromosome)]
+    pos1 = p0 + 1
     return Variant(
-        key=f"{assembly}:{chromosome}:{p0 + 1}:{ref or '-'}:{alt or '-'}",
-        kind=VariantKind.ALLELE,
+        key=f"{assembly}:{chromosome}:{pos1}:{ref or '-'}:{alt or '-'}",
+        kind=_ALLELE,
         normalised=True,
         assembly=assembly,
         chromosome=chromosome,
-        position=p0 + 1,
+        position=pos1,
         ref=ref,
         alt=alt,
         spdi=f"{accession}:{p0}:{ref}:{alt}",

@@ -15,7 +15,7 @@ from app.deid.policy import GENE_SYMBOL, TEXT_ALIAS
 from app.domain.hgvs import join_transcript
 from app.domain.reports import Alias
 from app.domain.variants import ALIAS_PATTERNS, VariantError, normalise_clinvar_id, normalise_rsid
-from app.ingest.codings import CLINVAR, DBSNP, HGNC, REFSEQ, SPDI, codings, concept_text
+from app.ingest.codings import CLINVAR, DBSNP, HGNC, SPDI, codings, concept_text
 from app.ingest.components import (
     GENE,
     GENOMIC_REF_SEQ,
@@ -31,7 +31,7 @@ from app.ingest.components import (
 _TEXT_LIMIT = 200
 
 
-@dataclass
+@dataclass(slots=True)
 class Identifiers:
     """What a Variant Observation says about its identity, before a key is chosen."""
 
@@ -92,14 +92,11 @@ def _gene_symbol(concept: object) -> str | None:
     return concept_text(concept)
 
 
-def _first_code(components: Components, code: str, system: str | None = None) -> str | None:
-    item = components.first(code)
-    if item is None:
-        return None
-    concept = item[1].get("valueCodeableConcept")
-    for s, c, _ in codings(concept):
-        if system is None or s == system:
-            return c
+def _first_code(component: dict) -> str | None:
+    """The first code of the component's value, whatever its system; else the value's text."""
+    concept = component.get("valueCodeableConcept")
+    for _, code, _ in codings(concept):
+        return code
     return concept_text(concept)
 
 
@@ -151,23 +148,29 @@ def _note_version_mismatch(ids: Identifiers, expression: str, location: str) -> 
         )
 
 
+_EXPRESSIONS = ((HGVS_C, "hgvs.c"), (HGVS_G, "hgvs.g"), (HGVS_P, "hgvs.p"), (ISCN, "iscn"))
+
+
 def read_identifiers(components: Components) -> Identifiers:
     """Collect the gene, reference sequences and every alias of a Variant Observation."""
     ids = Identifiers()
-    gene_item = components.first(GENE)
-    if gene_item is not None:
-        symbol = _gene_symbol(gene_item[1].get("valueCodeableConcept"))
+    codes = components.codes
+    if GENE in codes:
+        index, component = codes[GENE][0]
+        symbol = _gene_symbol(component.get("valueCodeableConcept"))
         if symbol is not None and not GENE_SYMBOL.match(symbol):
-            ids.notes.append((components.location(gene_item[0]),
+            ids.notes.append((components.location(index),
                               "The gene is not an HGNC symbol (letters and digits, e.g. BRCA1) and was not kept."))
             symbol = None
         ids.gene = symbol
-    ids.transcript = _first_code(components, TRANSCRIPT_REF_SEQ)
-    ids.genomic_accession = _first_code(components, GENOMIC_REF_SEQ, None)
-    if ids.transcript is None and ids.genomic_accession is None:
-        ids.genomic_accession = _first_code(components, GENOMIC_REF_SEQ, REFSEQ)
-    for code, kind in ((HGVS_C, "hgvs.c"), (HGVS_G, "hgvs.g"), (HGVS_P, "hgvs.p"), (ISCN, "iscn")):
-        for index, component in components.all(code):
+    if TRANSCRIPT_REF_SEQ in codes:
+        ids.transcript = _first_code(codes[TRANSCRIPT_REF_SEQ][0][1])
+    if GENOMIC_REF_SEQ in codes:
+        ids.genomic_accession = _first_code(codes[GENOMIC_REF_SEQ][0][1])
+    for code, kind in _EXPRESSIONS:
+        if code not in codes:
+            continue
+        for index, component in codes[code]:
             location = components.location(index)
             concept = component.get("valueCodeableConcept")
             values = [c for _, c, _ in codings(concept)] or [v for v in [concept_text(concept)] if v]
@@ -179,6 +182,7 @@ def read_identifiers(components: Components) -> Identifiers:
                     _note_version_mismatch(ids, value, location)
                 detected = _kind_of("".join(value.split())) if kind != "iscn" else None
                 ids.add(detected or kind, value, location)
-    for index, component in components.all(*VARIATION_CODES):
-        _add_variation_code(ids, component.get("valueCodeableConcept"), components.location(index))
+    if VARIATION_CODES[0] in codes or VARIATION_CODES[1] in codes:
+        for index, component in components.all(*VARIATION_CODES):
+            _add_variation_code(ids, component.get("valueCodeableConcept"), components.location(index))
     return ids

@@ -18,8 +18,6 @@ error when nothing else identifies the variant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.domain.hgvs import hgvs_genomic_start, parse_genomic_hgvs, transcript_variant
 from app.domain.reports import Alias, Variant, VariantKind
 from app.domain.variants import (
@@ -35,7 +33,7 @@ from app.domain.variants import (
     variant_from_spdi,
 )
 from app.ingest.aliases import Identifiers
-from app.ingest.codings import LOINC, SEQUENCE_ONTOLOGY, codings, concept_text
+from app.ingest.codings import LOINC, SEQUENCE_ONTOLOGY, code_pairs, codings, concept_text
 from app.ingest.components import (
     ALT_ALLELE,
     ASSEMBLY,
@@ -57,27 +55,28 @@ class Rejected(Exception):
     """The variant contradicts itself: an error issue, no identity."""
 
 
-@dataclass
 class Identity:
     """The outcome of identifying one Variant Observation."""
 
-    variant: Variant | None = None
-    reference_call: bool = False
-    problems: list[tuple[str, str, str]] = None  # (severity, location, message)
+    __slots__ = ("problems", "reference_call", "variant")
 
-    def __post_init__(self) -> None:
-        if self.problems is None:
-            self.problems = []
+    def __init__(self) -> None:
+        self.variant: Variant | None = None
+        self.reference_call = False
+        self.problems: list[tuple[str, str, str]] = []  # (severity, location, message)
 
 
 def _assembly_hint(components: Components) -> str | None:
-    item = components.first(ASSEMBLY)
-    if item is None:
+    items = components.codes.get(ASSEMBLY)
+    if not items:
         return None
-    concept = item[1].get("valueCodeableConcept")
-    candidates = [c for _, c, _ in codings(concept)] + [d for _, _, d in codings(concept) if d]
-    candidates += [t for t in [concept_text(concept)] if t]
-    for candidate in candidates:
+    concept = items[0][1].get("valueCodeableConcept")
+    for _, code in code_pairs(concept):  # the codes first: a LOINC answer or a build name answers at once
+        try:
+            return normalise_assembly(code)
+        except VariantError:
+            continue
+    for candidate in [d for _, _, d in codings(concept) if d] + [t for t in [concept_text(concept)] if t]:
         try:
             return normalise_assembly(candidate)
         except VariantError:
@@ -115,10 +114,10 @@ def _check_assembly(accession: str, assembly: str | None, location: str) -> None
 
 
 def _coordinate_system(components: Components) -> str | None:
-    item = components.first(COORDINATE_SYSTEM)
-    if item is None:
+    items = components.codes.get(COORDINATE_SYSTEM)
+    if not items:
         return None
-    for system, code, _ in codings(item[1].get("valueCodeableConcept")):
+    for system, code in code_pairs(items[0][1].get("valueCodeableConcept")):
         if system == LOINC:
             return code
     return ""
@@ -127,18 +126,22 @@ def _coordinate_system(components: Components) -> str | None:
 def _positional(
     ids: Identifiers, components: Components, assembly: str | None, out: Identity
 ) -> Variant | None:
-    ref = text_of(components.value(REF_ALLELE, "valueString"))
-    alt = text_of(components.value(ALT_ALLELE, "valueString"))
-    rng = components.first(EXACT_START_END) or components.first(EXACT_START_END_STU1)
+    codes = components.codes
+    if REF_ALLELE not in codes or ALT_ALLELE not in codes:
+        return None
+    ref = text_of(codes[REF_ALLELE][0][1].get("valueString"))
+    alt = text_of(codes[ALT_ALLELE][0][1].get("valueString"))
+    rng = (codes.get(EXACT_START_END) or codes.get(EXACT_START_END_STU1) or [None])[0]
     if ref is None or alt is None or rng is None:
         return None
     low, high = range_bounds(rng[1].get("valueRange"))
-    location = components.location(rng[0])
+    location = f"{components.base}.component[{rng[0]}]"
     if low is None:
         return None
     accession = ids.genomic_accession
     if accession and accession.upper().startswith("NC_"):
-        _check_assembly(accession, assembly, location)
+        if assembly is not None:
+            _check_assembly(accession, assembly, location)
         try:
             assembly, chromosome = assembly_and_chromosome_for_accession(accession, assembly)
         except VariantError as exc:
@@ -264,10 +267,10 @@ def _fallback(ids: Identifiers, components: Components, out: Identity) -> tuple[
 
 
 def _is_wild_type(components: Components) -> bool:
-    item = components.first(CHANGE_TYPE)
-    return bool(item) and any(
-        s == SEQUENCE_ONTOLOGY and c == WILD_TYPE for s, c, _ in codings(item[1].get("valueCodeableConcept"))
-    )
+    if CHANGE_TYPE not in components.codes:
+        return False
+    item = components.codes[CHANGE_TYPE][0]
+    return (SEQUENCE_ONTOLOGY, WILD_TYPE) in code_pairs(item[1].get("valueCodeableConcept"))
 
 
 def identify_variant(ids: Identifiers, components: Components) -> Identity:
@@ -287,7 +290,8 @@ def identify_variant(ids: Identifiers, components: Components) -> Identity:
         positional = _positional(ids, components, assembly, out)
         if positional is not None:
             candidates.append(("coordinates", positional))
-        candidates += _from_expressions(ids, assembly, base)
+        if ids.spdi or ids.hgvs_g:
+            candidates += _from_expressions(ids, assembly, base)
         if candidates:
             source, chosen = candidates[0]
             for other_source, other in candidates[1:]:
@@ -301,8 +305,9 @@ def identify_variant(ids: Identifiers, components: Components) -> Identity:
         note = ""
         if out.variant is None:
             out.variant, note = _fallback(ids, components, out)
-        ambiguous = [p for p in out.problems if p[0] == "ambiguous"]
-        out.problems = [p for p in out.problems if p[0] != "ambiguous"]
+        ambiguous = [p for p in out.problems if p[0] == "ambiguous"] if out.problems else []
+        if ambiguous:
+            out.problems = [p for p in out.problems if p[0] != "ambiguous"]
         for _, location, message in ambiguous:
             severity = "warning" if out.variant is not None else "error"
             out.problems.append(

@@ -53,6 +53,7 @@ class BundleIndex:
         self._by_type_id: dict[tuple[str, str], Entry] = {}
         self._by_url_tail: dict[str, Entry] = {}
         self._contained: dict[tuple[int, str], Entry] = {}
+        self._resolved: dict[str, Entry | None] = {}  # reference text -> target, for non-``#`` references
 
     def of_type(self, resource_type: str) -> list[Entry]:
         """Entries (including contained ones) of one resource type, in input order."""
@@ -71,6 +72,12 @@ class BundleIndex:
             if reference == "#":
                 return container
             return self._contained.get((id(container), reference[1:]))
+        if reference in self._resolved:
+            return self._resolved[reference]
+        found = self._resolved[reference] = self._resolve_text(reference)
+        return found
+
+    def _resolve_text(self, reference: str) -> Entry | None:
         hit = self._by_full_url.get(reference)
         if hit is not None:
             return hit
@@ -85,6 +92,8 @@ class BundleIndex:
     def add(self, location: str, resource: dict, full_url: str | None, container: Entry | None) -> Entry:
         entry = Entry(location, resource, full_url, container)
         self.entries.append(entry)
+        if self._resolved:
+            self._resolved.clear()  # resolutions made before this entry was added may change
         if container is None:
             if full_url:
                 if full_url in self._by_full_url:
@@ -103,7 +112,8 @@ class BundleIndex:
                 self._by_type_id.setdefault((entry.resource_type, entry.local_id), entry)
         elif entry.local_id:
             self._contained.setdefault((id(container), entry.local_id), entry)
-        self._index_contained(entry)
+        if resource.get("contained") is not None:
+            self._index_contained(entry)
         return entry
 
     def _index_contained(self, entry: Entry) -> None:
@@ -174,6 +184,13 @@ def index_submission(resource: Any) -> BundleIndex:
         index._issue("error", "structure", "Bundle.entry", "Bundle.entry must be an array.")
         return index
     for i, item in enumerate(entries):
+        if item.__class__ is dict:  # the usual entry: a resource (checked as _is_resource does) and no more
+            inner = item.get("resource")
+            rtype = inner.get("resourceType") if inner.__class__ is dict else None
+            if rtype.__class__ is str and rtype and rtype != "Bundle":
+                full_url = item.get("fullUrl")
+                index.add(f"Bundle.entry[{i}].resource", inner, full_url if isinstance(full_url, str) else None, None)
+                continue
         location = f"Bundle.entry[{i}]"
         if not isinstance(item, dict):
             index._issue("error", "structure", location, "A Bundle entry must be a JSON object.")

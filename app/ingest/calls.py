@@ -6,7 +6,7 @@ Missing components mean "not stated": nothing here defaults to germline or heter
 
 from __future__ import annotations
 
-from app.ingest.codings import LOINC, codings
+from app.ingest.codings import LOINC, code_pairs
 from app.ingest.components import ALLELIC_STATE, GENOMIC_SOURCE_CLASS, Components
 
 PRESENT = "present"
@@ -41,17 +41,17 @@ def read_call(observation: dict) -> str:
     concept = observation.get("valueCodeableConcept")
     if concept is None:
         return MISSING
-    for system, code, _ in codings(concept):
+    for system, code in code_pairs(concept):
         if system == LOINC and code in _CALLS:
             return _CALLS[code]
     return UNKNOWN
 
 
 def _answer(components: Components, code: str, table: dict[str, str]) -> str | None:
-    item = components.first(code)
-    if item is None:
+    items = components.codes.get(code)
+    if not items:
         return None
-    for system, answer, _ in codings(item[1].get("valueCodeableConcept")):
+    for system, answer in code_pairs(items[0][1].get("valueCodeableConcept")):
         if system == LOINC and answer in table:
             return table[answer]
     return None

@@ -8,6 +8,7 @@ one (e.g. a molecular consequence) is a warning.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 from app.deid.ages import age_in_years
 from app.domain.reports import CaseRecord, Condition, Finding, Issue
@@ -19,6 +20,7 @@ from app.ingest.routing import MAPPED_KINDS, OTHER
 from app.ingest.values import date_of, identifiers_of
 
 _NEGATIVE = frozenset({"refuted", "entered-in-error"})
+_T = TypeVar("_T")
 
 
 class Subjects:
@@ -29,21 +31,26 @@ class Subjects:
         self.report_subject: object | None = None
         self.report_reference: str | None = None
         self._references: dict[object, str] = {}
+        self._by_text: dict[str, object] = {}  # subject reference text (not "#...") -> its key, once per submission
 
     def key_of(self, entry: Entry) -> object | None:
         """The subject identity of a resource, or None when it names no subject."""
         reference = entry.resource.get("subject")
         if not isinstance(reference, dict):
             return None
-        target = self.index.resolve(reference, entry)
         text = reference.get("reference")
-        if target is not None:
-            key: object = target
-        elif isinstance(text, str) and text:
-            key = text
-        else:
-            return None
-        self._references.setdefault(key, text if isinstance(text, str) else "")
+        if not isinstance(text, str) or not text:
+            return None  # nothing to resolve, and no text to key by
+        if text[0] != "#":  # resolved the same from every entry
+            key = self._by_text.get(text)
+            if key is None:
+                key = self._by_text[text] = self._key(self.index.resolve(text, entry), text)
+            return key
+        return self._key(self.index.resolve(text, entry), text)
+
+    def _key(self, target: Entry | None, text: str) -> object:
+        key: object = target if target is not None else text
+        self._references.setdefault(key, text)
         return key
 
     def reference_of(self, key: object) -> str:
@@ -107,6 +114,17 @@ def phenotypes_of(
     return list(found.values())
 
 
+def findings_by_subject(subjects: Subjects, findings: list[tuple[Entry, _T]]) -> dict[object, list[_T]]:
+    """Findings grouped by subject (in order of first appearance); findings naming no subject go to the report's,
+    and are dropped when the report names none either."""
+    by_subject: dict[object, list[_T]] = {}
+    for entry, finding in findings:
+        key = subjects.key_of(entry) or subjects.report_subject
+        if key is not None:
+            by_subject.setdefault(key, []).append(finding)
+    return by_subject
+
+
 def build_cases(
     index: BundleIndex,
     subjects: Subjects,
@@ -118,11 +136,7 @@ def build_cases(
     """One CaseRecord per subject with findings, phenotypes or family history; none when no subject is named.
 
     The patient's age at ``report_date`` is computed in memory from ``birthDate`` (which is never kept)."""
-    by_subject: dict[object, list[Finding]] = {}
-    for entry, finding in findings:
-        key = subjects.key_of(entry) or subjects.report_subject
-        if key is not None:
-            by_subject.setdefault(key, []).append(finding)
+    by_subject = findings_by_subject(subjects, findings)
     if subjects.report_subject is not None:
         by_subject.setdefault(subjects.report_subject, [])
     cases = []

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from app.domain.reports import Classification, Finding, Issue
 from app.ingest.bundle_index import Entry
+from app.ingest.findings import Found
 from app.ingest.implications import Assertion
 
 
-def build_classifications(
-    pairs: list[tuple[Assertion, Finding]], issues: list[Issue]
-) -> list[Classification]:
-    """One germline Classification per (variant, condition); conflicting terms add an error issue."""
-    seen: dict[tuple[str, str], Classification] = {}
-    out: list[Classification] = []
+def kept_assertions(
+    pairs: list[tuple[Assertion, Found]], issues: list[Issue]
+) -> list[tuple[Assertion, Found]]:
+    """The first assertion per (variant, condition), in order; a different term for a kept pair adds an error."""
+    seen: dict[tuple[str, str], Assertion] = {}
+    out: list[tuple[Assertion, Found]] = []
     for assertion, finding in pairs:
         key = (finding.variant.key, assertion.condition.key)
         earlier = seen.get(key)
@@ -32,7 +33,17 @@ def build_classifications(
                     )
                 )
             continue
-        classification = Classification(
+        seen[key] = assertion
+        out.append((assertion, finding))
+    return out
+
+
+def build_classifications(
+    pairs: list[tuple[Assertion, Found]], issues: list[Issue]
+) -> list[Classification]:
+    """One germline Classification per (variant, condition) (:func:`kept_assertions`)."""
+    return [
+        Classification(
             variant=finding.variant,
             condition=assertion.condition,
             term=assertion.term,
@@ -45,28 +56,15 @@ def build_classifications(
             origin=finding.origin,
             location=assertion.location,
         )
-        seen[key] = classification
-        out.append(classification)
-    return out
+        for assertion, finding in kept_assertions(pairs, issues)
+    ]
 
 
 def with_stated_terms(
-    findings: list[tuple[Entry, Finding]], classifications: list[Classification]
+    findings: list[tuple[Entry, Found]], classifications: list[Classification]
 ) -> list[tuple[Entry, Finding]]:
-    """Set each finding's ``stated_term`` to the report's (first) classification of that variant."""
+    """Each finding with its ``stated_term``: the report's (first) classification of that variant, if any."""
     stated: dict[str, str] = {}
     for classification in classifications:
         stated.setdefault(classification.variant.key, classification.term)
-    out = []
-    for entry, finding in findings:
-        term = stated.get(finding.variant.key)
-        if term is not None:
-            finding = Finding(
-                variant=finding.variant,
-                zygosity=finding.zygosity,
-                origin=finding.origin,
-                stated_term=term,
-                location=finding.location,
-            )
-        out.append((entry, finding))
-    return out
+    return [(entry, found.finding(stated.get(found.variant.key))) for entry, found in findings]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.ingest.codings import routing_codes
+from app.ingest.codings import ROUTING_MEMO, routing_codes
 
 # Finding-level and Variant component codes (LOINC unless noted).
 GENE = "48018-6"
@@ -40,41 +40,72 @@ EXACT_START_END_STU1 = "exact-start-end"  # TBD
 
 
 class Components:
-    """The components of one Observation, grouped by their LOINC/TBD code."""
+    """The components of one Observation, grouped by their LOINC/TBD code.
 
-    __slots__ = ("_by_code", "base")
+    ``codes`` maps each code to its ``(index, component)`` items in input order; readers test ``code in
+    components.codes`` before looking further, since most codes are absent from most Observations.
+    """
+
+    __slots__ = ("base", "codes")
 
     def __init__(self, observation: dict, base: str) -> None:
         self.base = base
-        self._by_code: dict[str, list[tuple[int, dict]]] = {}
+        codes: dict[str, list[tuple[int, dict]]] = {}
+        self.codes = codes
         raw = observation.get("component")
         if not isinstance(raw, list):
             return
         for i, component in enumerate(raw):
-            if not isinstance(component, dict):
+            try:
+                # The usual shape, one coding already seen: routing_codes(component["code"]) from its memo.
+                coding = component["code"]["coding"]
+                if coding.__class__ is not list or len(coding) != 1:
+                    raise LookupError
+                code = ROUTING_MEMO[coding[0]["system"], coding[0]["code"]]
+            except (LookupError, TypeError):  # another shape, or a (system, code) not seen yet
+                if isinstance(component, dict):
+                    for code in routing_codes(component.get("code")):
+                        self._add(code, i, component)
                 continue
-            for code in routing_codes(component.get("code")):
-                self._by_code.setdefault(code, []).append((i, component))
+            if code is not None:
+                found = codes.get(code)
+                if found is None:
+                    codes[code] = [(i, component)]
+                else:
+                    found.append((i, component))
+
+    def _add(self, code: str, index: int, component: dict) -> None:
+        found = self.codes.get(code)
+        if found is None:
+            self.codes[code] = [(index, component)]
+        else:
+            found.append((index, component))
 
     def __contains__(self, code: str) -> bool:
-        return code in self._by_code
+        return code in self.codes
 
     def all(self, *codes: str) -> list[tuple[int, dict]]:
         """Every component with any of the codes, in input order."""
+        by_code = self.codes
         if len(codes) == 1:
-            return self._by_code.get(codes[0], [])
-        found = [item for code in codes for item in self._by_code.get(code, [])]
-        found.sort(key=lambda item: item[0])
+            return by_code.get(codes[0], [])
+        found = [item for code in codes if code in by_code for item in by_code[code]]
+        if len(found) > 1:
+            found.sort(key=_index_of)
         return found
 
     def first(self, *codes: str) -> tuple[int, dict] | None:
+        """The first component with any of the codes, or None."""
+        if len(codes) == 1:
+            items = self.codes.get(codes[0])
+            return items[0] if items else None
         items = self.all(*codes)
         return items[0] if items else None
 
     def value(self, code: str, key: str) -> Any:
         """``component.<key>`` (e.g. ``valueString``) of the first component with the code."""
-        item = self.first(code)
-        return item[1].get(key) if item else None
+        items = self.codes.get(code)
+        return items[0][1].get(key) if items else None
 
     def location(self, code_or_index: str | int) -> str:
         """The input path of a component (by index, or the first with a code), or of the Observation."""
@@ -82,3 +113,7 @@ class Components:
             return f"{self.base}.component[{code_or_index}]"
         item = self.first(code_or_index)
         return f"{self.base}.component[{item[0]}]" if item else self.base
+
+
+def _index_of(item: tuple[int, dict]) -> int:
+    return item[0]

@@ -6,7 +6,9 @@ missing call is an error for lab submissions and "present + warning" in lenient 
 
 from __future__ import annotations
 
-from app.domain.reports import Finding, Issue
+from typing import NamedTuple
+
+from app.domain.reports import Finding, Issue, Variant
 from app.ingest.aliases import read_identifiers
 from app.ingest.alleles import identify_variant
 from app.ingest.bundle_index import Entry
@@ -20,11 +22,35 @@ _NOT_FOUND = {
 }
 
 
+class Found(NamedTuple):
+    """What a Present Variant Observation reports, before the report's classifications give its stated term."""
+
+    variant: Variant
+    zygosity: str | None
+    origin: str | None
+    location: str
+
+    def finding(self, stated_term: str | None = None) -> Finding:
+        """The case-level Finding (built once, when the stated term is known)."""
+        return Finding(
+            variant=self.variant,
+            zygosity=self.zygosity,
+            origin=self.origin,
+            stated_term=stated_term,
+            location=self.location,
+        )
+
+
 def read_finding(
-    entry: Entry, components: Components, lenient: bool, issues: list[Issue]
-) -> tuple[Finding | None, str]:
-    """The finding a Variant Observation reports, or None and why it is not one (issues explain)."""
+    entry: Entry, components: Components, lenient: bool, issues: list[Issue], *, details: bool = True
+) -> tuple[Found | None, str]:
+    """The finding a Variant Observation reports, or None and why it is not one (issues explain).
+
+    ``details=False`` leaves the zygosity and origin unread (None), for readers that use only the variant.
+    """
     call = read_call(entry.resource)
+    if call == PRESENT:
+        return _read_present(entry, components, lenient, issues, details)
     location = f"{entry.location}.value[x]"
     if call == MISSING and lenient:
         issues.append(Issue("warning", "required", location, "No call value: read as Present."))
@@ -51,6 +77,13 @@ def read_finding(
             )
         )
         return None, _NOT_FOUND[call]
+    return _read_present(entry, components, lenient, issues, details)
+
+
+def _read_present(
+    entry: Entry, components: Components, lenient: bool, issues: list[Issue], details: bool
+) -> tuple[Found | None, str]:
+    """The identity (and call details) of a Variant read as Present."""
     ids = read_identifiers(components)
     for note_location, message in ids.notes:
         issues.append(Issue("information", "informational", note_location, message))
@@ -78,9 +111,6 @@ def read_finding(
         return None, "a reference call"
     if identity.variant is None:
         return None, "rejected"
-    return Finding(
-        variant=identity.variant,
-        zygosity=read_zygosity(components),
-        origin=read_origin(components),
-        location=entry.location,
-    ), ""
+    if not details:
+        return Found(identity.variant, None, None, entry.location), ""
+    return Found(identity.variant, read_zygosity(components), read_origin(components), entry.location), ""

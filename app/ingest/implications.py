@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.domain.reports import NOT_SPECIFIED, Condition, Issue
 from app.domain.terms import TermMatch, match_coding, match_term_text
-from app.ingest.codings import codings, concept_text
+from app.ingest.codings import code_pairs, codings, concept_text
 from app.ingest.components import CONDITIONS, INHERITANCE, SIGNIFICANCE, Components
 from app.ingest.conditions import condition_from_concept
 from app.ingest.values import date_of, effective_date
@@ -28,8 +28,7 @@ CRITERIA_PATTERNS = (
 )
 
 
-@dataclass(frozen=True)
-class Assertion:
+class Assertion(NamedTuple):
     """One classification statement before its variant is known."""
 
     term: str
@@ -80,10 +79,11 @@ def read_criteria(observation: dict) -> str | None:
 
 
 def _inheritance(components: Components) -> str | None:
-    item = components.first(*INHERITANCE)
-    if item is None:
+    codes = components.codes
+    if INHERITANCE[0] not in codes and INHERITANCE[1] not in codes:
         return None
-    found = codings(item[1].get("valueCodeableConcept"))
+    item = components.first(*INHERITANCE)
+    found = code_pairs(item[1].get("valueCodeableConcept"))
     return found[0][1] if found else None
 
 
@@ -91,8 +91,8 @@ def evaluation_date(observation: dict) -> dt.date | None:
     """effective[x], else ``issued``; a year/month-only effective date is refined by an ``issued`` within."""
     effective = effective_date(observation)
     issued = date_of(observation.get("issued"))
-    if effective is None:
-        return issued
+    if effective is None or issued is None:
+        return effective or issued
     text = observation.get("effectiveDateTime")
     if (
         isinstance(text, str)
@@ -145,10 +145,14 @@ def read_assertions(
             )
         )
     evaluated = evaluation_date(observation) or report_issued
-    conditions = [
-        condition_from_concept(c.get("valueCodeableConcept")) for _, c in components.all(*CONDITIONS)
-    ]
-    conditions = list(dict.fromkeys(c for c in conditions if c is not NOT_SPECIFIED)) or [NOT_SPECIFIED]
+    codes = components.codes
+    if CONDITIONS[0] in codes or CONDITIONS[1] in codes:
+        conditions = [
+            condition_from_concept(c.get("valueCodeableConcept")) for _, c in components.all(*CONDITIONS)
+        ]
+        conditions = list(dict.fromkeys(c for c in conditions if c is not NOT_SPECIFIED)) or [NOT_SPECIFIED]
+    else:
+        conditions = [NOT_SPECIFIED]
     criteria = read_criteria(observation)
     inheritance = _inheritance(components)
     location = components.base
@@ -160,7 +164,8 @@ def read_assertions(
 
 def significance_value(components: Components) -> tuple[object, str] | None:
     """The 53037-8 component's value and location, if the Observation has one."""
-    item = components.first(SIGNIFICANCE)
-    if item is None:
+    items = components.codes.get(SIGNIFICANCE)
+    if not items:
         return None
-    return item[1].get("valueCodeableConcept"), components.location(item[0])
+    index, component = items[0]
+    return component.get("valueCodeableConcept"), f"{components.base}.component[{index}]"

@@ -26,9 +26,12 @@ class ObservationGraph:
         self.members: dict[Entry, list[Entry]] = {}
         self.derived_by: dict[Entry, list[Entry]] = {}
         for entry in observations:
-            self.derived_from[entry] = self._resolve_all(index, entry, "derivedFrom", issues)
-            self.members[entry] = self._resolve_all(index, entry, "hasMember", issues)
-            for target in self.derived_from[entry]:
+            resource = entry.resource  # most Observations have neither element: nothing to resolve then
+            derived = self._resolve_all(index, entry, "derivedFrom", issues) if resource.get("derivedFrom") else []
+            members = self._resolve_all(index, entry, "hasMember", issues) if resource.get("hasMember") else []
+            self.derived_from[entry] = derived
+            self.members[entry] = members
+            for target in derived:
                 self.derived_by.setdefault(target, []).append(entry)
 
     def _resolve_all(
@@ -76,10 +79,15 @@ class ObservationGraph:
         through groupers. A parent Variant (with members), a Genotype or a Haplotype is a combination, and so
         are several Variants at once: such an implication classifies the combination, not each member.
         """
+        derived = self.derived_from.get(implication, ())
+        if len(derived) == 1:  # the usual implication: derivedFrom one simple Variant
+            (target,) = derived
+            if target is not implication and self.kinds.get(target) == VARIANT and not self.members.get(target):
+                return [target], False
         variants: list[Entry] = []
         combination = False
         seen = {implication}
-        queue = deque(self.derived_from.get(implication, ()))
+        queue = deque(derived)
         while queue:
             node = queue.popleft()
             if node in seen:

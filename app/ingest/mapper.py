@@ -4,7 +4,8 @@
 Pipeline: index every resource once (entries and contained) -> R4B validation per entry -> route each
 Observation on ``code`` -> read Variants (call, identity, aliases) and implications -> link implications to
 Variants (``derivedFrom``/``hasMember``, reverse index) -> classifications and per-patient case facts.
-Problems become :class:`Issue` objects with input paths; nothing here raises on bad input.
+Problems become :class:`Issue` objects with input paths; nothing here raises on bad input. ``read_for_hook`` is
+the same reading (``lenient``, no R4B pass) stopped before the report is built, for the CDS hook.
 
 Decisions (genomics-reporting.md, classification-aggregation.md §17 and the issue):
 
@@ -30,13 +31,15 @@ Decisions (genomics-reporting.md, classification-aggregation.md §17 and the iss
 
 from __future__ import annotations
 
-from app.domain.reports import Finding, Issue, MappedReport
+from typing import NamedTuple
+
+from app.domain.reports import Issue, MappedReport
 from app.ingest import routing
 from app.ingest.bundle_index import BundleIndex, Entry, index_submission
-from app.ingest.cases import Subjects, build_cases, report_date_of
-from app.ingest.classifications import build_classifications, with_stated_terms
+from app.ingest.cases import Subjects, build_cases, findings_by_subject, report_date_of
+from app.ingest.classifications import build_classifications, kept_assertions, with_stated_terms
 from app.ingest.components import Components
-from app.ingest.findings import read_finding
+from app.ingest.findings import Found, read_finding
 from app.ingest.implications import Assertion, read_assertions, significance_value
 from app.ingest.linking import ObservationGraph
 from app.ingest.report_header import read_issued, read_performer, read_status
@@ -61,44 +64,57 @@ def map_submission(resource: dict, *, lenient: bool = False, validate: bool = Tr
         return report
 
 
+class HookReading(NamedTuple):
+    """What the hook-time reader needs from a submission (see :func:`read_for_hook`)."""
+
+    findings: list[Found]  # as map_submission's cases list them, subject by subject (zygosity and origin unread)
+    classified: list[tuple[Assertion, Found]]  # the pairs map_submission's classifications are built from
+
+
+def read_for_hook(resource: dict) -> HookReading | None:
+    """``map_submission(resource, lenient=True, validate=False)`` up to its classifications and case findings,
+    without building the report (for the CDS hook, which needs only those). The same reading, so the same
+    findings in the same order and the same classifications (as the assertions they are built from); when the
+    mapping fails, none. None when the submission carries family history: only the full mapping reads that,
+    and a case's family history can decide whether the whole report is readable.
+    """
+    try:
+        mapping = _Mapping(resource, True, False, details=False)
+        if mapping.index.of_type("FamilyMemberHistory"):
+            return None
+        if not mapping.read():
+            return HookReading([], [])
+        classified = kept_assertions(mapping.pairs, mapping.issues)
+        by_subject = findings_by_subject(mapping.subjects, list(mapping.variants.items()))
+        return HookReading([found for group in by_subject.values() for found in group], classified)
+    except Exception:
+        return HookReading([], [])
+
+
 class _Mapping:
     """The state of mapping one submission."""
 
-    def __init__(self, resource: dict, lenient: bool, validate: bool = True) -> None:
+    def __init__(self, resource: dict, lenient: bool, validate: bool = True, *, details: bool = True) -> None:
         self.resource = resource
         self.lenient = lenient
         self.validate = validate
+        self.details = details  # False: findings without zygosity and origin (nothing built from them reads them)
         self.report = MappedReport()
         self.issues = self.report.issues
         self.index: BundleIndex = index_submission(resource)
         self.kinds: dict[Entry, str] = {}
         self.components: dict[Entry, Components] = {}
-        self.variants: dict[Entry, Finding] = {}
+        self.variants: dict[Entry, Found] = {}
         self.not_findings: dict[Entry, str] = {}
+        self.head: Entry | None = None
+        self.subjects = Subjects(self.index)
+        self.pairs: list[tuple[Assertion, Found]] = []  # every assertion on an identified variant, in order
 
     def run(self) -> MappedReport:
-        self.issues.extend(self.index.issues)
-        if any(i.severity == "fatal" for i in self.issues):
+        if not self.read():
             return self.report
-        if self.validate:
-            self.issues.extend(validate_submission(self.resource, self.index, lenient=self.lenient))
-        observations = self.index.of_type("Observation")
-        for entry in observations:
-            self.kinds[entry] = routing.route_observation(entry.resource)
-        head = self._read_header(observations)
-        graph = ObservationGraph(self.index, observations, self.kinds, self.issues)
-        self._flag_orphans(graph, head, observations)
-        subjects = Subjects(self.index)
-        if head is not None and head.resource_type == "DiagnosticReport":
-            subjects.report_subject = subjects.key_of(head)
-        mapped = [e for e in observations if subjects.check(e, self.kinds[e], self.issues)]
-        for entry in mapped:
-            if self.kinds[entry] == routing.VARIANT and not graph.is_parent(entry):
-                self._read_variant(entry)
-        assertions = self._read_implications(mapped, graph)
-        self.report.classifications = build_classifications(
-            [(assertion, self.variants[target]) for assertion, target in assertions], self.issues
-        )
+        head, subjects = self.head, self.subjects
+        self.report.classifications = build_classifications(self.pairs, self.issues)
         findings = with_stated_terms(list(self.variants.items()), self.report.classifications)
         year_sources = [head.resource] if head is not None else []
         year_sources += [e.resource for e, _ in findings]
@@ -108,6 +124,34 @@ class _Mapping:
         )
         self.report.about_patient = subjects.report_subject is not None or bool(self.index.of_type("Patient"))
         return self.report
+
+    def read(self) -> bool:
+        """Everything up to the classifications: header, graph, subjects, Variants and their assertions.
+
+        False (and nothing read) when the submission is not readable at all.
+        """
+        self.issues.extend(self.index.issues)
+        if any(i.severity == "fatal" for i in self.issues):
+            return False
+        if self.validate:
+            self.issues.extend(validate_submission(self.resource, self.index, lenient=self.lenient))
+        observations = self.index.of_type("Observation")
+        kinds = self.kinds
+        for entry in observations:
+            kinds[entry] = routing.route_observation(entry.resource)
+        head = self.head = self._read_header(observations)
+        graph = ObservationGraph(self.index, observations, kinds, self.issues)
+        self._flag_orphans(graph, head, observations)
+        subjects = self.subjects
+        if head is not None and head.resource_type == "DiagnosticReport":
+            subjects.report_subject = subjects.key_of(head)
+        mapped = [e for e in observations if subjects.check(e, kinds[e], self.issues)]
+        for entry in mapped:
+            if kinds[entry] == routing.VARIANT and not graph.is_parent(entry):
+                self._read_variant(entry)
+        assertions = self._read_implications(mapped, graph)
+        self.pairs = [(assertion, self.variants[target]) for assertion, target in assertions]
+        return True
 
     def _read_header(self, observations: list[Entry]) -> Entry | None:
         reports = self.index.of_type("DiagnosticReport")
@@ -174,7 +218,7 @@ class _Mapping:
         return found
 
     def _read_variant(self, entry: Entry) -> None:
-        finding, why = read_finding(entry, self._components(entry), self.lenient, self.issues)
+        finding, why = read_finding(entry, self._components(entry), self.lenient, self.issues, details=self.details)
         if finding is None:
             self.not_findings[entry] = why
         else:

@@ -5,7 +5,7 @@ All codings of the code are considered, with system aliases normalised (genomics
 
 from __future__ import annotations
 
-from app.ingest.codings import LOINC, TBD, codings
+from app.ingest.codings import LOINC, TBD, code_pairs, remember_coding
 
 VARIANT = "variant"
 DIAGNOSTIC_IMPLICATION = "diagnostic-implication"
@@ -45,9 +45,36 @@ MAPPED_KINDS = frozenset({VARIANT, DIAGNOSTIC_IMPLICATION, SIGNIFICANCE_STU1})
 COMBINATION_KINDS = frozenset({GENOTYPE, HAPLOTYPE})
 
 
+_single: dict[tuple[object, object], str | None] = {}  # raw (system, code) of a one-coding code -> its kind
+
+
+def _kind_of(pair: tuple[str, str] | None) -> str | None:
+    return _ROUTES.get(pair) if pair is not None else None
+
+
+def _single_kind(observation: dict) -> str | None:
+    """The kind a one-coding ``code`` routes to (remembered per raw system and code); None when there is none."""
+    try:
+        coding = observation["code"]["coding"]
+        if coding.__class__ is not list or len(coding) != 1:
+            return None
+        system, code = coding[0]["system"], coding[0]["code"]
+    except (LookupError, TypeError):
+        return None
+    try:
+        return _single[system, code]
+    except KeyError:
+        return remember_coding(_single, system, code, _kind_of)
+    except TypeError:
+        return None
+
+
 def route_observation(observation: dict) -> str:
     """The kind of an Observation; an unrecognised code with ``hasMember`` is a grouper."""
-    matched = [_ROUTES[(s, c)] for s, c, _ in codings(observation.get("code")) if (s, c) in _ROUTES]
+    kind = _single_kind(observation)  # the usual code: one coding, already seen
+    if kind is not None:
+        return kind
+    matched = [_ROUTES[pair] for pair in code_pairs(observation.get("code")) if pair in _ROUTES]
     if matched:
         # The variant code wins over others when a producer adds extra codings.
         return VARIANT if VARIANT in matched else matched[0]

@@ -126,9 +126,9 @@ def read_repeat(
     ids: Identifiers, components: Components, problems: list[tuple[str, str, str]]
 ) -> Variant | None:
     """A repeat-expansion key from the repeat-motif/repeat-number components (first pair)."""
-    motif_item = components.first(REPEAT_MOTIF)
-    if motif_item is None:
+    if REPEAT_MOTIF not in components.codes:
         return None
+    motif_item = components.codes[REPEAT_MOTIF][0]
     motif = text_of(motif_item[1].get("valueString"))
     count_item = components.first(REPEAT_NUMBER)
     count = integer_of(quantity_value(count_item[1].get("valueQuantity"))) if count_item else None

@@ -19,6 +19,8 @@ def text_of(value: Any) -> str | None:
 
 def number_of(value: Any) -> float | int | None:
     """A JSON number (not a bool); anything else is None."""
+    if value.__class__ is int:
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
@@ -28,6 +30,8 @@ def number_of(value: Any) -> float | int | None:
 
 def integer_of(value: Any) -> int | None:
     """A JSON number with an integral value, as int."""
+    if value.__class__ is int:
+        return value
     number = number_of(value)
     if number is None or number != int(number):
         return None
@@ -43,23 +47,32 @@ def range_bounds(value_range: Any) -> tuple[int | None, int | None]:
     """``(low.value, high.value)`` of a Range, as integers when integral."""
     if not isinstance(value_range, dict):
         return None, None
-    return integer_of(quantity_value(value_range.get("low"))), integer_of(
-        quantity_value(value_range.get("high"))
+    low, high = value_range.get("low"), value_range.get("high")
+    return (
+        integer_of(low.get("value")) if isinstance(low, dict) else None,
+        integer_of(high.get("value")) if isinstance(high, dict) else None,
     )
 
 
 def date_of(value: Any) -> dt.date | None:
     """The calendar date of a FHIR date, dateTime or instant; partial dates take the first day of the period.
 
-    The local date as written is kept (no time-zone shift): evaluation dates are calendar facts.
+    The local date as written is kept (no time-zone shift): evaluation dates are calendar facts. Not memoised:
+    dates (birth dates among them) are identifying, so none is kept beyond the call.
     """
-    text = text_of(value)
-    if text is None:
+    if not isinstance(value, str):
         return None
+    text = value.strip()
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        # The usual YYYY-MM-DD[...] shape, parsed in C; anything it refuses is read by the pattern below.
+        try:
+            return dt.date.fromisoformat(text[:10])
+        except ValueError:
+            pass
     match = _DATE.match(text)
     if not match:
         return None
-    year, month, day = match.group(1), match.group(2), match.group(3)
+    year, month, day = match.groups()
     try:
         return dt.date(int(year), int(month or 1), int(day or 1))
     except ValueError:
