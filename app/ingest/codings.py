@@ -134,15 +134,16 @@ def _short(value: Any) -> bool:
     return not isinstance(value, str) or len(value) <= _MEMO_TEXT
 
 
+def _coding_list(concept: Any) -> list:
+    """The raw ``coding`` array of a CodeableConcept; empty when the concept or the array is malformed."""
+    raw = concept.get("coding") if isinstance(concept, dict) else None
+    return raw if isinstance(raw, list) else []
+
+
 def codings(concept: Any) -> list[Coding]:
     """``(normalised system, code, display)`` per coding of a CodeableConcept; malformed ones are skipped."""
-    if not isinstance(concept, dict):
-        return []
-    raw = concept.get("coding")
-    if not isinstance(raw, list):
-        return []
     out = []
-    for coding in raw:
+    for coding in _coding_list(concept):
         if isinstance(coding, dict):
             found = code_pair(coding.get("system"), coding.get("code"))
             if found is not None:
@@ -153,13 +154,8 @@ def codings(concept: Any) -> list[Coding]:
 
 def code_pairs(concept: Any) -> list[tuple[str, str]]:
     """``(normalised system, code)`` per coding: :func:`codings` without the displays (its pairs are shared)."""
-    if not isinstance(concept, dict):
-        return []
-    raw = concept.get("coding")
-    if not isinstance(raw, list):
-        return []
     out = []
-    for coding in raw:
+    for coding in _coding_list(concept):
         if isinstance(coding, dict):
             found = code_pair(coding.get("system"), coding.get("code"))
             if found is not None:
@@ -220,13 +216,8 @@ def routing_codes(concept: Any) -> list[str]:
     Equal to ``[c for s, c, _ in codings(concept) if s in (LOINC, TBD)]``; it runs for every component of every
     Observation, so the tuples are not built.
     """
-    if not isinstance(concept, dict):
-        return []
-    raw = concept.get("coding")
-    if not isinstance(raw, list):
-        return []
     out = []
-    for coding in raw:
+    for coding in _coding_list(concept):
         if isinstance(coding, dict):
             code = routing_code(coding.get("system"), coding.get("code"))
             if code is not None:
