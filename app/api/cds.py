@@ -19,7 +19,7 @@ from app.api.context import services
 from app.api.errors import json_response, operation_outcome
 from app.api.metrics import observe_cards
 from app.cds.responses import cards_body, json_body
-from app.security.limits import exceeds_depth
+from app.security.limits import json_exceeds_depth
 from app.services.cds import CdsError
 from app.services.failures import StoreUnavailable
 
@@ -58,7 +58,7 @@ def _body() -> tuple[object, str]:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise _BadBody(400, "the body is not valid JSON") from None
-    if exceeds_depth(body, settings.max_json_depth):
+    if json_exceeds_depth(raw, settings.max_json_depth):
         raise _BadBody(400, f"the JSON is nested deeper than {settings.max_json_depth} levels")
     return body, hashlib.sha256(raw).hexdigest()
 

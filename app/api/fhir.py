@@ -21,7 +21,7 @@ from app.ingest.receipts import (
     build_response_entry,
     rebase_issues,
 )
-from app.security.limits import exceeds_depth
+from app.security.limits import json_exceeds_depth
 from app.services.failures import StoreUnavailable
 from app.services.ingest import IngestRejected, IngestResult
 
@@ -58,7 +58,7 @@ def _read_resource(expected: tuple[str, ...]) -> dict:
         raise _BadRequest(error_response(400, f"the body is not valid JSON (at character {exc.pos})",
                                          code="structure")) from None
     settings = services().settings
-    if exceeds_depth(resource, settings.max_json_depth):
+    if json_exceeds_depth(body, settings.max_json_depth):
         raise _BadRequest(error_response(400, f"the JSON nests deeper than {settings.max_json_depth} levels",
                                          code="too-costly"))
     if not isinstance(resource, dict) or resource.get("resourceType") not in expected:

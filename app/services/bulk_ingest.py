@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 
 from app.domain.reports import Issue
-from app.security.limits import exceeds_depth
+from app.security.limits import json_exceeds_depth
 from app.services.ingest import Ingest, IngestRejected, IngestResult
 from app.services.tenants import Caller
 
@@ -80,7 +80,7 @@ def _ingest_one(ingest: Ingest, caller: Caller, source: Source,
         resource = orjson.loads(source.raw)
     except orjson.JSONDecodeError as exc:
         return [(source.label, _rejected(400, f"not valid JSON (at character {exc.pos})"))]
-    if exceeds_depth(resource, max_depth):
+    if json_exceeds_depth(source.raw, max_depth):
         return [(source.label, _rejected(400, f"the JSON nests deeper than {max_depth} levels"))]
     if not isinstance(resource, dict) or resource.get("resourceType") not in ("Bundle", "DiagnosticReport",
                                                                              "Observation"):

@@ -29,3 +29,23 @@ def test_every_area_answers_oversized_bodies_with_413_in_its_own_shape(migrated_
         assert small.status_code == 404  # within the limit: on to the (unknown) submission
     finally:
         world.stop()
+
+
+def _nested(depth: int) -> bytes:
+    return b'{"resourceType": "Bundle", "type": "collection", "x": ' + b"[" * depth + b'"[]]"' + b"]" * depth + b"}"
+
+
+def test_ingest_and_hooks_refuse_json_nested_deeper_than_the_limit(migrated_target, tmp_path):
+    world = CdsWorld(migrated_target, tmp_path, seed=False, max_json_depth=20)
+    try:
+        lab = {"Authorization": "Bearer vs_demo_lab_alpha_PUBLIC_DEMO_TOKEN", "Content-Type": "application/fhir+json"}
+        deep = requests.post(world.server.url + "/fhir/Bundle", data=_nested(20), timeout=10, headers=lab)
+        assert deep.status_code == 400 and "deeper than 20 levels" in deep.json()["issue"][0]["diagnostics"]
+        at_limit = requests.post(world.server.url + "/fhir/Bundle", data=_nested(19), timeout=10, headers=lab)
+        assert at_limit.status_code != 400 or "deeper" not in at_limit.text  # on to the Bundle's own checks
+        hook = world.call("/cds-services/genomic-variant-review", raw=_nested(20))
+        assert hook.status_code == 400 and "deeper than 20 levels" in hook.json()["issue"][0]["diagnostics"]
+        shallow = world.call("/cds-services/genomic-variant-review", raw=_nested(19))
+        assert shallow.status_code == 400 and "deeper" not in shallow.text  # refused for its content instead
+    finally:
+        world.stop()

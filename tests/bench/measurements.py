@@ -198,7 +198,7 @@ def profile_ingest(target: BenchTarget, warmup: list[Submission], submissions: l
 
 # (module, attribute, phase): coarse, once-per-request functions, so timing them costs next to nothing.
 _PHASES = (
-    (app.api.fhir, "exceeds_depth", "JSON depth check"),
+    (app.api.fhir, "json_exceeds_depth", "JSON depth check"),
     (app.services.ingest, "map_submission", "mapping incl. R4B validation"),
     (app.ingest.mapper, "validate_submission", "R4B validation (inside mapping)"),
     (app.services.ingest.Ingest, "_replay", "idempotency lookup"),
