@@ -11,18 +11,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.store.tables import jwt_replay
 
+# Built once (one runs on every CDS call). PostgreSQL: RETURNING, not rowcount, because psycopg reports -1 for an
+# INSERT whose primary key SQLAlchemy returns.
+_RECORD_POSTGRESQL = postgresql.insert(jwt_replay).on_conflict_do_nothing(
+    index_elements=["issuer", "jti_hash"]).returning(jwt_replay.c.id)
+_RECORD_SQLITE = sqlite.insert(jwt_replay).on_conflict_do_nothing(index_elements=["issuer", "jti_hash"])
+
 
 def record_jti(conn: Connection, issuer: str, jti_hash: str, exp: int) -> bool:
     """Record a token id; False when this issuer already used it (a replay)."""
     values = {"issuer": issuer, "jti_hash": jti_hash, "exp": int(exp)}
     if conn.dialect.name == "postgresql":
-        # RETURNING, not rowcount: psycopg reports -1 for an INSERT whose primary key SQLAlchemy returns.
-        statement = postgresql.insert(jwt_replay).values(**values).on_conflict_do_nothing(
-            index_elements=["issuer", "jti_hash"]).returning(jwt_replay.c.id)
-        return conn.execute(statement).first() is not None
-    statement = sqlite.insert(jwt_replay).values(**values).on_conflict_do_nothing(
-        index_elements=["issuer", "jti_hash"])
-    return conn.execute(statement).rowcount == 1
+        return conn.execute(_RECORD_POSTGRESQL, values).first() is not None
+    return conn.execute(_RECORD_SQLITE, values).rowcount == 1
 
 
 def purge_expired(conn: Connection, before: int) -> int:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from app.store.tables import submissions, submitters
 
@@ -30,6 +30,14 @@ _COLUMNS = (submitters.c.id, submitters.c.name, submitters.c.role, submitters.c.
             submitters.c.issuer, submitters.c.is_demo, submitters.c.disabled, submitters.c.created_at)
 
 
+# Built once: the lookups run on every authenticated call (bearer token, CDS client JWT), where building a
+# statement and its cache key cost more than running it.
+_BY_NAME = select(*_COLUMNS).where(submitters.c.name == bindparam("name"))
+_BY_ID = select(*_COLUMNS).where(submitters.c.id == bindparam("id"))
+_BY_ISSUER = select(*_COLUMNS).where(submitters.c.issuer == bindparam("issuer")).order_by(submitters.c.name)
+_BY_TOKEN_HASH = select(*_COLUMNS, submitters.c.token_hash).where(submitters.c.token_hash == bindparam("token_hash"))
+
+
 def _row(row) -> SubmitterRow:
     created = row[-1]
     if created is not None and created.tzinfo is None:  # SQLite keeps no offset; we always write UTC
@@ -50,7 +58,7 @@ def insert_submitter(conn: Connection, *, id: str, name: str, role: str, token_h
 
 def find_by_name(conn: Connection, name: str) -> SubmitterRow | None:
     """The institution registered under ``name``, if any."""
-    row = conn.execute(select(*_COLUMNS).where(submitters.c.name == name)).first()
+    row = conn.execute(_BY_NAME, {"name": name}).first()
     return _row(row) if row else None
 
 
@@ -64,19 +72,19 @@ def names_by_id(conn: Connection, submitter_ids: Iterable[str]) -> dict[str, str
 
 def find_by_id(conn: Connection, submitter_id: str) -> SubmitterRow | None:
     """The institution with this id, if any."""
-    row = conn.execute(select(*_COLUMNS).where(submitters.c.id == submitter_id)).first()
+    row = conn.execute(_BY_ID, {"id": submitter_id}).first()
     return _row(row) if row else None
 
 
 def find_by_issuer(conn: Connection, issuer: str) -> list[SubmitterRow]:
     """The institutions registered with exactly this JWT issuer (normally one), enabled or not."""
-    rows = conn.execute(select(*_COLUMNS).where(submitters.c.issuer == issuer).order_by(submitters.c.name)).all()
+    rows = conn.execute(_BY_ISSUER, {"issuer": issuer}).all()
     return [_row(r) for r in rows]
 
 
 def find_by_token_hash(conn: Connection, token_hash: str) -> tuple[SubmitterRow, str] | None:
     """The institution whose token hashes to ``token_hash``, with the stored hash for a constant-time check."""
-    row = conn.execute(select(*_COLUMNS, submitters.c.token_hash).where(submitters.c.token_hash == token_hash)).first()
+    row = conn.execute(_BY_TOKEN_HASH, {"token_hash": token_hash}).first()
     return (_row(row[:-1]), row[-1]) if row else None
 
 
