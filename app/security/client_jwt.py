@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+import orjson
 
 from app.security.jwks import JwksCache, JwksFetchError
 
@@ -26,6 +27,8 @@ REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
 _KEY_SHAPE = {"ES384": ("EC", "P-384"), "ES256": ("EC", "P-256"), "RS384": ("RSA", None), "RS256": ("RSA", None)}
 MIN_RSA_BITS = 2048
 MAX_JTI_CHARS = 256
+MAX_LOADED_KEYS = 256
+_LOADED_KEYS: dict[tuple[bytes, str], jwt.PyJWK] = {}  # (canonical JWK, alg) -> loaded public key
 
 
 class InvalidClientJwt(Exception):
@@ -92,12 +95,25 @@ def _select_key(key_set: dict, kid: str, alg: str) -> jwt.PyJWK | None:
         raise InvalidClientJwt(f"key type does not fit {alg}", kid=kid)
     if jwk.get("use", "sig") != "sig" or jwk.get("alg", alg) != alg or "d" in jwk:
         raise InvalidClientJwt("key is not a public signing key for this algorithm", kid=kid)
+    return _loaded_key(jwk, alg, kid)
+
+
+def _loaded_key(jwk: dict, alg: str, kid: str) -> jwt.PyJWK:
+    """The public key of ``jwk`` for ``alg``, loaded once per distinct key content (loading and validating an EC
+    point on every call cost about 0.1 ms); keys that fail to load are not remembered."""
+    content = (orjson.dumps(jwk, option=orjson.OPT_SORT_KEYS), alg)
+    key = _LOADED_KEYS.get(content)
+    if key is not None:
+        return key
     try:
         key = jwt.PyJWK(jwk, algorithm=alg)
     except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError) as exc:
         raise InvalidClientJwt(f"key cannot be loaded ({type(exc).__name__})", kid=kid) from exc
-    if kty == "RSA" and key.key.key_size < MIN_RSA_BITS:
+    if _KEY_SHAPE[alg][0] == "RSA" and key.key.key_size < MIN_RSA_BITS:
         raise InvalidClientJwt("RSA key shorter than 2048 bits", kid=kid)
+    if len(_LOADED_KEYS) >= MAX_LOADED_KEYS:
+        _LOADED_KEYS.clear()  # many distinct keys (rotations over a long uptime): start over
+    _LOADED_KEYS[content] = key
     return key
 
 
@@ -122,9 +138,9 @@ class ClientJwtVerifier:
 
     def verify(self, token: str, audience: str) -> VerifiedClient:
         """The client behind ``token`` when it is valid for ``audience`` (the exact endpoint URL)."""
-        header = self._read_header(token)
+        header, unverified = self._read_unverified(token)
         alg, kid = header["alg"], header["kid"]
-        issuer = self._read_issuer(token)
+        issuer = self._read_issuer(unverified)
         registration = self._lookup(issuer)
         if registration is None:
             raise InvalidClientJwt("issuer is not registered", issuer=issuer, kid=kid)
@@ -159,15 +175,18 @@ class ClientJwtVerifier:
                               issuer=registration.issuer, tenant=tenant, kid=kid, jti_hash=jti_hash)
 
     @staticmethod
-    def _read_header(token: str) -> dict[str, Any]:
+    def _read_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The header (checked) and the payload, not yet trusted: one decoding of the token (PyJWT validates each
+        base64url segment character by character, so reading header and payload apart cost twice)."""
         if not isinstance(token, str) or not token or len(token.encode("utf-8", "replace")) > MAX_TOKEN_BYTES:
             raise InvalidClientJwt("token missing or larger than 8 KiB")
         if token.count(".") != 2:
             raise InvalidClientJwt("not a compact JWS")
         try:
-            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError as exc:
-            raise InvalidClientJwt(f"unreadable header ({type(exc).__name__})") from exc
+            raise InvalidClientJwt(f"unreadable header or payload ({type(exc).__name__})") from exc
+        header = unverified["header"]
         kid = header.get("kid")
         kid = kid if isinstance(kid, str) and kid else None
         alg = header.get("alg")
@@ -182,15 +201,11 @@ class ClientJwtVerifier:
         jku = header.get("jku")
         if jku is not None and not isinstance(jku, str):
             raise InvalidClientJwt("jku is not a string", kid=kid)
-        return header
+        return header, unverified
 
     @staticmethod
-    def _read_issuer(token: str) -> str:
-        try:
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError as exc:
-            raise InvalidClientJwt(f"unreadable payload ({type(exc).__name__})") from exc
-        issuer = unverified.get("iss")
+    def _read_issuer(unverified: dict[str, Any]) -> str:
+        issuer = unverified["payload"].get("iss")
         if not isinstance(issuer, str) or not issuer:
             raise InvalidClientJwt("iss missing")
         return issuer

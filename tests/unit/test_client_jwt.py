@@ -341,3 +341,21 @@ def test_failures_after_registration_name_the_submitter_for_audit():
     with pytest.raises(InvalidClientJwt) as unknown:
         harness.verify(sign(iss="https://nobody.example"))
     assert unknown.value.submitter_id is None
+
+
+def test_a_kid_whose_key_changed_verifies_with_the_new_key_only():
+    # Loaded keys are remembered by their content, not by kid: a rotated key under the same kid is loaded anew.
+    harness = Harness(jwks={"keys": [public_jwk(EC_KEY, "same-kid", "ES384")]})
+    harness.verify(sign(kid="same-kid"))
+    harness.jwks = {"keys": [public_jwk(OTHER_EC_KEY, "same-kid", "ES384")]}
+    harness.offset = 301  # the cached key set expires
+    assert harness.verify(sign(key=OTHER_EC_KEY, kid="same-kid")).kid == "same-kid"
+    assert "Signature" in harness.refuses(sign(kid="same-kid"))  # the old key's signature no longer passes
+
+
+@pytest.mark.filterwarnings("ignore:The RSA key is 1024 bits")
+def test_a_refused_key_is_refused_every_time():
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    weak = Harness(jwks={"keys": [public_jwk(small, "rsa-1", "RS384")]})
+    for _ in range(2):
+        assert "2048" in weak.refuses(sign(key=small, alg="RS384", kid="rsa-1"))
