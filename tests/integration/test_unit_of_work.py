@@ -60,3 +60,13 @@ def test_versions_stay_monotonic_and_gap_free_under_concurrent_writers(store):
         thread.join()
     assert errors == []
     assert _versions(store) == list(range(1, 41))
+
+
+def test_sqlite_connections_carry_the_store_settings(store):
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite connection settings")
+    for engine in (store.engine, store.vault_engine):
+        with engine.connect() as connection:
+            pragma = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                      for name in ("journal_mode", "synchronous", "foreign_keys", "temp_store")}
+        assert pragma == {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1, "temp_store": 2}
