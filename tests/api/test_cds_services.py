@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 import types
 
 import pytest
@@ -203,3 +204,22 @@ def test_public_base_url_links(world):
     assert page.startswith(BASE + "/variants/") and cards[0]["source"]["url"] == page
     variant_id = page.rsplit("/", 1)[1]
     assert requests.get(world.server.url + f"/variants/{variant_id}", timeout=10).status_code == 200
+
+
+def test_hook_answers_leave_before_the_wal_checkpoint(world, monkeypatch):
+    store = world.services.store
+    finished: list[float] = []
+
+    def slow_checkpoint() -> None:
+        time.sleep(2.0)
+        finished.append(time.monotonic())
+
+    monkeypatch.setattr(store, "checkpoint_after_response", slow_checkpoint)
+    patient = sorted(WORLD["patients"])[0]
+    response = world.hook(PV, hook_request("patient-view", patient))
+    answered = time.monotonic()
+    assert response.status_code == 200
+    assert not finished  # the client had its cards while the checkpoint was still running
+    while not finished and time.monotonic() < answered + 10:
+        time.sleep(0.01)
+    assert len(finished) == 1  # once per request, when the response closed

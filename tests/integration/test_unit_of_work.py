@@ -1,11 +1,16 @@
 """The unit of work commits once or rolls back both databases; versions are monotonic and gap-free."""
 
 import datetime as dt
+import os
+import sqlite3
 import threading
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
+from app.store import database
 from app.store.tables import store_versions
 from app.store.vault_tables import patient_links
 
@@ -70,3 +75,50 @@ def test_sqlite_connections_carry_the_store_settings(store):
             pragma = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
                       for name in ("journal_mode", "synchronous", "foreign_keys", "temp_store")}
         assert pragma == {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1, "temp_store": 2}
+
+
+def _main_file_bytes(store) -> int:
+    return os.path.getsize(make_url(store.engine.url).database)
+
+
+def test_wal_checkpoint_after_response_copies_the_wal_at_most_every_interval(store, monkeypatch):
+    if store.engine.dialect.name != "sqlite":
+        store.checkpoint_after_response()  # a no-op on PostgreSQL
+        pytest.skip("SQLite WAL checkpoints")
+    with store.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.checkpoint_after_response()  # the first call of a process checkpoints at once
+    before = _main_file_bytes(store)
+
+    def write_versions(first: int) -> None:
+        with store.unit_of_work() as uow:  # new pages: they reach the main file only through a checkpoint
+            uow.conn.execute(insert(store_versions), [
+                {"version": first + i, "committed_at": dt.datetime.now(dt.UTC), "submitter_id": None,
+                 "kind": "test", "summary": {"padding": "x" * 2000}} for i in range(200)])
+
+    write_versions(1)
+    assert _main_file_bytes(store) == before  # in the WAL only
+    store.checkpoint_after_response()  # within CHECKPOINT_EVERY_S of the last one: nothing yet
+    assert _main_file_bytes(store) == before
+    monkeypatch.setattr(database, "CHECKPOINT_EVERY_S", 0.0)
+    store.checkpoint_after_response()
+    assert _main_file_bytes(store) > before + 200 * 2000
+
+
+def test_a_failed_checkpoint_is_logged_and_left_for_the_next_call(store, monkeypatch, caplog):
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite WAL checkpoints")
+    monkeypatch.setattr(database, "CHECKPOINT_EVERY_S", 0.0)
+    real = database.checkpoint_wal
+
+    def locked(engine):
+        raise OperationalError("PRAGMA wal_checkpoint(PASSIVE)", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(database, "checkpoint_wal", locked)
+    with caplog.at_level("WARNING", logger="varshare.store"):
+        store.checkpoint_after_response()  # never raises into the closing response
+    assert [r.getMessage() for r in caplog.records] == ["wal checkpoint failed"]
+    calls = []
+    monkeypatch.setattr(database, "checkpoint_wal", lambda engine: (calls.append(engine), real(engine)))
+    store.checkpoint_after_response()  # nothing stuck: the next call runs
+    assert calls == [store.engine, store.vault_engine]
