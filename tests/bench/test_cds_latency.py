@@ -211,16 +211,16 @@ def test_http_answer_matches_the_in_process_answer(world, server):
     assert len(response.json()["cards"]) == RESULTS["in_process"]["cards"]
 
 
-def _cpu_s(pids: list[int]) -> float:
-    """User + system CPU seconds these processes have used (Linux /proc; 0 elsewhere)."""
-    total = 0.0
+def _cpu_s(pids: list[int]) -> list[float]:
+    """User + system CPU seconds each of these processes has used (Linux /proc; empty elsewhere)."""
+    used = []
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            return 0.0
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+            return []
+        used.append((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    return used
 
 
 def _workers(server) -> list[int]:
@@ -238,8 +238,12 @@ def _measured(world, server, plan: dict) -> dict:
     summary = _summary(_load(world, plan))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     answered = max(1, summary["requests"] - summary["errors"])
-    if workers:
-        summary["worker_cpu_ms_per_call"] = round((_cpu_s(workers) - before) * 1000 / answered, 2)
+    after_workers = _cpu_s(workers)
+    if before and len(after_workers) == len(before):
+        spent = [b - a for a, b in zip(before, after_workers, strict=True)]
+        summary["worker_cpu_ms_per_call"] = round(sum(spent) * 1000 / answered, 2)
+        # Keep-alive connections stay with the worker that accepted them, so the load can be uneven.
+        summary["worker_cpu_share"] = [round(x / (sum(spent) or 1), 2) for x in spent]
     summary["loadgen_cpu_ms_per_call"] = round((after.ru_utime + after.ru_stime - generator.ru_utime
                                                 - generator.ru_stime) * 1000 / answered, 2)
     return summary
@@ -277,5 +281,5 @@ def _report() -> None:
         row = RESULTS[name]
         print(f"  {name}: {row['requests']} requests, {row['errors']} errors, {row['throughput_rps']} req/s, "
               f"p50 {row['p50_ms']:.1f} ms, p90 {row['p90_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, "
-              f"max {row['max_ms']:.1f} ms; CPU per call: workers {row.get('worker_cpu_ms_per_call', 'n/a')} ms, "
-              f"load generator {row['loadgen_cpu_ms_per_call']} ms")
+              f"max {row['max_ms']:.1f} ms; CPU per call: workers {row.get('worker_cpu_ms_per_call', 'n/a')} ms "
+              f"(shares {row.get('worker_cpu_share', 'n/a')}), load generator {row['loadgen_cpu_ms_per_call']} ms")
