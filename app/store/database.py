@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app.store import schema
 from app.store.engines import checkpoint_wal, create_store_engine, is_sqlite
@@ -83,8 +83,9 @@ class Store:
             self._last_checkpoint = time.monotonic()
             for engine in self._sqlite:
                 checkpoint_wal(engine)
-        except DBAPIError as exc:
-            log.warning("wal checkpoint failed", extra={"fields": {"error": type(exc.orig).__name__}})
+        except SQLAlchemyError as exc:  # locked or unreachable database, exhausted pool: the next call retries
+            reason = type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
+            log.warning("wal checkpoint failed", extra={"fields": {"error": reason}})
         finally:
             self._checkpoint_lock.release()
 
