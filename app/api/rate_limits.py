@@ -7,9 +7,10 @@ remote address (the client's address once ProxyFix has applied ``VARSHARE_TRUSTE
 
 Groups and settings: ``hooks`` (hook calls, feedback), ``discovery``, ``ingest`` (POST /fhir...), ``read`` (every
 other authenticated call) and ``unauthenticated``. Counts live in Flask-Limiter's storage
-(``VARSHARE_RATE_LIMIT_STORAGE``): ``memory://`` counts per process, so with N gunicorn workers a limit is
-effectively up to N times higher; ``redis://`` makes the limits exact across workers and hosts. When the storage
-cannot be reached the request is let through and the failure logged (availability over throttling).
+(``VARSHARE_RATE_LIMIT_STORAGE``): ``memory://`` counts per process (``app.api.rate_limit_storage``, without
+limits' timer thread), so with N gunicorn workers a limit is effectively up to N times higher; ``redis://`` makes
+the limits exact across workers and hosts. When the storage cannot be reached the request is let through and the
+failure logged (availability over throttling).
 
 A refusal is audited (outcome 4) once per key and limit window, not once per refused request, so a flood
 cannot serialise the audit chain.
@@ -27,6 +28,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 
+from app.api import rate_limit_storage
 from app.api.context import services
 from app.api.errors import error_response, json_response, operation_outcome
 from app.config import RATE_LIMIT_DEFAULTS, Settings
@@ -43,7 +45,10 @@ class RateLimits:
 
     def __init__(self, app: Flask, settings: Settings) -> None:
         self.enabled = settings.rate_limit_enabled
-        self.limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage,
+        # memory:// is served by varshare's timer-free in-process counters (app.api.rate_limit_storage).
+        storage = settings.rate_limit_storage
+        storage_uri = f"{rate_limit_storage.SCHEME}://" if storage.strip() == "memory://" else storage
+        self.limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri,
                                strategy="fixed-window", default_limits=[], headers_enabled=False,
                                key_prefix="varshare", enabled=settings.rate_limit_enabled)
         self.items: dict[str, list[RateLimitItem]] = {

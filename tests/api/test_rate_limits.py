@@ -3,6 +3,9 @@ audit event per key and window, and another tenant unaffected at the same time (
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import requests
 from sqlalchemy import select
@@ -100,3 +103,20 @@ def test_limits_are_checked_at_startup():
     production = load_settings({"linkage_key": "x" * 40}, environ={})
     assert (production.rate_limit_hooks, production.rate_limit_ingest, production.rate_limit_discovery,
             production.rate_limit_unauthenticated) == ("20/second", "60/minute", "10/minute", "60/minute")
+
+
+def test_the_in_process_storage_starts_no_thread_per_call(migrated_target, tmp_path, monkeypatch):
+    from app import create_app
+    from app.api.rate_limit_storage import LazyExpiryMemoryStorage
+
+    app = create_app(settings_for(migrated_target, tmp_path, rate_limit_storage="memory://"))
+    limits = app.extensions["varshare.rate_limits"]
+    assert isinstance(limits.limiter.limiter.storage, LazyExpiryMemoryStorage)
+    started = []
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: (started.append(thread), start(thread))[1])
+    for _ in range(20):  # calls 12 ms apart: limits' MemoryStorage started a new 10 ms timer thread for each
+        assert limits.over("hooks", "client") is None
+        time.sleep(0.012)
+    assert started == []
+    app.extensions["varshare"].store.dispose()
