@@ -89,7 +89,7 @@ class Settings:
     # production). Unset: "*" in sandbox mode, none otherwise.
     cds_allowed_origins: str | None = None
     cds_cors_private_network: bool = False  # answer Chromium's Private Network Access preflights (dev only)
-    # Rate limits (README "Operations and security"): Flask-Limiter limit strings ("20/second", "60 per minute",
+    # Rate limits (README "Operations and security"): ``limits`` limit strings ("20/second", "60 per minute",
     # several separated by ";"), per authenticated tenant or CDS client, or per address before authentication.
     # Empty: the documented default of the mode (RATE_LIMIT_DEFAULTS; very high in test mode).
     rate_limit_enabled: bool = True

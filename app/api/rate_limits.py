@@ -1,4 +1,5 @@
-"""Rate limits per tenant (Flask-Limiter): answered 429 with ``Retry-After`` in the error shape of the area.
+"""Rate limits per tenant (the ``limits`` library, fixed windows): answered 429 with ``Retry-After`` in the error
+shape of the area.
 
 The key is the authenticated caller, never the proxy's address: a tenant for bearer-token calls, the client
 (``iss`` + JWT ``tenant``) for CDS calls; so the checks run in the authentication decorators, right after the
@@ -6,7 +7,7 @@ credential is verified. Calls without valid credentials, and calls to the public
 remote address (the client's address once ProxyFix has applied ``VARSHARE_TRUSTED_PROXIES``).
 
 Groups and settings: ``hooks`` (hook calls, feedback), ``discovery``, ``ingest`` (POST /fhir...), ``read`` (every
-other authenticated call) and ``unauthenticated``. Counts live in Flask-Limiter's storage
+other authenticated call) and ``unauthenticated``. Counts live in a ``limits`` storage
 (``VARSHARE_RATE_LIMIT_STORAGE``): ``memory://`` counts per process (``app.api.rate_limit_storage``, without
 limits' timer thread), so with N gunicorn workers a limit is effectively up to N times higher; ``redis://`` makes
 the limits exact across workers and hosts. When the storage cannot be reached the request is let through and the
@@ -24,9 +25,9 @@ import threading
 import time
 
 from flask import Flask, Response, current_app, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 from app.api import rate_limit_storage
 from app.api.context import services
@@ -37,20 +38,20 @@ from app.services.audit import record_refusal
 log = logging.getLogger("varshare.limits")
 _KEY = "varshare.rate_limits"
 _API_PREFIXES = ("/api/", "/fhir", "/cds-services")
+KEY_PREFIX = "varshare"  # storage keys: LIMITER/varshare/<group>/<key>/<limit> (a shared Redis stays readable)
 MAX_REMEMBERED = 10_000  # audited (key, window) pairs kept per process before the memory is cleared
 
 
 class RateLimits:
-    """The limits of one app over its Flask-Limiter storage."""
+    """The limits of one app: fixed windows over a ``limits`` storage, checked by the authentication decorators
+    (no per-request hook of its own: Flask-Limiter, used before, added one to every request for nothing)."""
 
-    def __init__(self, app: Flask, settings: Settings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limit_enabled
         # memory:// is served by varshare's timer-free in-process counters (app.api.rate_limit_storage).
         storage = settings.rate_limit_storage
         storage_uri = f"{rate_limit_storage.SCHEME}://" if storage.strip() == "memory://" else storage
-        self.limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri,
-                               strategy="fixed-window", default_limits=[], headers_enabled=False,
-                               key_prefix="varshare", enabled=settings.rate_limit_enabled)
+        self.strategy = FixedWindowRateLimiter(storage_from_string(storage_uri))
         self.items: dict[str, list[RateLimitItem]] = {
             group: parse_many(getattr(settings, f"rate_limit_{group}")) for group in RATE_LIMIT_DEFAULTS}
         self._audited: dict[tuple[str, str], float] = {}
@@ -60,11 +61,11 @@ class RateLimits:
         """Count one request of ``key`` in ``group``; (Retry-After seconds, window end) when it is over a limit."""
         if not self.enabled:
             return None
-        strategy = self.limiter.limiter
+        strategy = self.strategy
         try:
             for item in self.items[group]:
-                if not strategy.hit(item, group, key):
-                    reset = strategy.get_window_stats(item, group, key).reset_time
+                if not strategy.hit(item, KEY_PREFIX, group, key):
+                    reset = strategy.get_window_stats(item, KEY_PREFIX, group, key).reset_time
                     return max(1, math.ceil(reset - time.time())), reset
         except Exception as exc:  # storage unreachable: let the request through, say so in the log
             log.warning("rate limit storage failed", extra={"fields": {"error": type(exc).__name__}})
@@ -116,7 +117,7 @@ def tenant_group() -> str:
 
 def install_rate_limits(app: Flask, settings: Settings) -> None:
     """Create the app's limits and count public API calls per address (authenticated ones count in auth)."""
-    app.extensions[_KEY] = RateLimits(app, settings)
+    app.extensions[_KEY] = RateLimits(settings)
 
     @app.before_request
     def _public_calls() -> Response | None:

@@ -111,7 +111,7 @@ def test_the_in_process_storage_starts_no_thread_per_call(migrated_target, tmp_p
 
     app = create_app(settings_for(migrated_target, tmp_path, rate_limit_storage="memory://"))
     limits = app.extensions["varshare.rate_limits"]
-    assert isinstance(limits.limiter.limiter.storage, LazyExpiryMemoryStorage)
+    assert isinstance(limits.strategy.storage, LazyExpiryMemoryStorage)
     started = []
     start = threading.Thread.start
     monkeypatch.setattr(threading.Thread, "start", lambda thread: (started.append(thread), start(thread))[1])
