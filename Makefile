@@ -7,7 +7,7 @@ STAMP_TEST := $(VENV)/.stamp-test
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test lint bench bench-instructions chromium clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: $(STAMP_TEST) chromium lint
 ## bench: the benchmarks under tests/bench (not part of make test)
 bench: $(STAMP_TEST)
 	$(PY) -m pytest -q -s -p no:randomly tests/bench -o addopts=""
+
+## bench-instructions: the CDS hook's service-to-floor ratio in instructions (valgrind's callgrind; noise-free)
+bench-instructions: $(STAMP_TEST)
+	$(PY) -m tests.bench.cds_instructions
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

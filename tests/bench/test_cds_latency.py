@@ -22,7 +22,6 @@ bench-results/cds.json.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
 import resource
@@ -38,16 +37,13 @@ import orjson
 import pytest
 import requests
 
-from app import create_app
 from app.audit.events import SEARCH, AuditEvent, entity, submitter
 from app.cds.cards import patient_view_cards
 from app.cds.evidence import read_patient_genomics
 from app.cds.responses import cards_body
 from app.sandbox.demo_keys import sign_demo_jwt
-from app.sandbox.demo_tenants import seed_demo_tenants
 from app.services.audit import record_disclosure
-from app.store.aggregates import load_aggregates
-from app.store.variant_queries import ids_for_keys
+from tests.bench.cds_calls import SERVICE, bench_app, hook_calls
 from tests.bench.cds_patient import patient_view_body
 from tests.bench.measurements import percentile
 from tests.bench.synthetic_store import StoreShape, build_store
@@ -56,7 +52,6 @@ VARIANTS = int(os.environ.get("VARSHARE_BENCH_VARIANTS", "1000000"))
 SECONDS = int(os.environ.get("VARSHARE_BENCH_CDS_SECONDS", "25"))
 RATIO_REPORT_ONLY = os.environ.get("VARSHARE_BENCH_CDS_RATIO_REPORT_ONLY", "") == "1"
 RATE = 100
-SERVICE = "genomic-variant-review"
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS: dict = {}
 
@@ -75,11 +70,8 @@ def world(tmp_path_factory):
     built = build_store(folder, StoreShape(variants=VARIANTS))
     RESULTS["store"] = {"variants": VARIANTS, "rows": built.rows, "build_s": round(time.perf_counter() - started, 1)}
     port = _free_port()
-    settings = {"mode": "sandbox", "data_dir": str(folder), "database_url": built.database_url,
-                "linkage_database_url": built.linkage_database_url, "public_base_url": f"http://127.0.0.1:{port}",
-                "log_level": "WARNING"}
-    app = create_app(settings)
-    seed_demo_tenants(app.extensions["varshare"].tenants)
+    app, settings = bench_app(folder, f"http://127.0.0.1:{port}")
+    assert settings["database_url"] == built.database_url
     body = patient_view_body(built.keys, seed=20240603)
     yield types.SimpleNamespace(folder=folder, settings=settings, port=port, app=app, body=body,
                                 raw=orjson.dumps(body), url=f"http://127.0.0.1:{port}/cds-services/{SERVICE}")
@@ -122,36 +114,16 @@ def _interleaved(floor, service, after, rounds: int = 20, per_round: int = 100, 
 
 
 def test_in_process_service_time_against_the_floor(world):
-    services = world.app.extensions["varshare"]
-    caller = services.tenants.caller_named("Demo EHR Hospital")
-    client = types.SimpleNamespace(submitter_id=caller.submitter_id, name=caller.name)
-    cards = services.cds.invoke(SERVICE, orjson.loads(world.raw), client)
-    observations = [e["resource"] for e in world.body["prefetch"]["variants"]["entry"]]
-    keys = [v.variant.key for v in read_patient_genomics("bench-patient", None, observations, []).variants]
-    assert len(keys) == 25 and cards
-
-    def floor() -> bytes:
-        orjson.loads(world.raw)
-        with services.store.reading() as conn:
-            ids = ids_for_keys(conn, keys)
-            found = load_aggregates(conn, ids.values())
-        assert len(found) >= 25
-        return orjson.dumps({"cards": cards})
-
-    def service() -> bytes:  # what the API does per call: parse, digest the raw body for the audit event, answer
-        digest = hashlib.sha256(world.raw).hexdigest()
-        return cards_body(services.cds.invoke(SERVICE, orjson.loads(world.raw), client, request_digest=digest))
-
-    checkpoint = services.store.checkpoint_after_response  # as the API runs it, once each answer has left
-    floor_ms, service_ms, ratios = _interleaved(floor, service, checkpoint)
+    calls = hook_calls(world.app, world.raw)
+    floor_ms, service_ms, ratios = _interleaved(calls.floor, calls.service, calls.checkpoint)
     RESULTS["in_process"] = {
-        "cards": len(cards),
+        "cards": calls.cards,
         "floor_ms": {"p50": percentile(floor_ms, 0.5), "p99": percentile(floor_ms, 0.99)},
         "service_ms": {"p50": percentile(service_ms, 0.5), "p99": percentile(service_ms, 0.99)},
         "ratio_p50": round(percentile(service_ms, 0.5) / percentile(floor_ms, 0.5), 2),
         "ratio_per_round": {"min": round(min(ratios), 2), "p50": round(percentile(ratios, 0.5), 2),
                             "max": round(max(ratios), 2)},
-        "parts_p50_ms": _parts(world, services, client)}
+        "parts_p50_ms": _parts(world, world.app.extensions["varshare"], calls.client)}
 
 
 def _parts(world, services, client) -> dict[str, float]:
