@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +11,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+
+from app.store.engines import is_sqlite
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 TREES = ("shared", "vault")
@@ -34,10 +38,36 @@ def _config(tree: str) -> Config:
     return config
 
 
+class BrokenForeignKeys(RuntimeError):
+    """A migration left rows whose foreign keys point nowhere (SQLite; rolled back)."""
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a migration run. On SQLite, foreign keys are off while it runs and checked before it
+    commits, as SQLite's procedure for rebuilding a table requires (a batch rebuild drops and renames tables that
+    other tables reference; with the checks on, dropping a referenced table fails once it has rows)."""
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection if is_sqlite(engine) else None
+        if driver is not None:
+            driver.execute("PRAGMA foreign_keys=OFF")  # outside the transaction: SQLite ignores it inside one
+        try:
+            with connection.begin():
+                yield connection
+                if driver is not None:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise BrokenForeignKeys(f"the migration left {len(broken)} rows with broken foreign keys, "
+                                                f"first in table {broken[0][0]}: rolled back")
+        finally:
+            if driver is not None:
+                driver.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(engine: Engine, tree: str, revision: str = "head") -> None:
     """Migrate one database (``shared`` or ``vault``) up to ``revision``."""
     config = _config(tree)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
@@ -45,7 +75,7 @@ def upgrade(engine: Engine, tree: str, revision: str = "head") -> None:
 def downgrade(engine: Engine, tree: str, revision: str = "base") -> None:
     """Migrate one database down to ``revision`` (``base`` removes every table)."""
     config = _config(tree)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 

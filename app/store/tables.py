@@ -284,20 +284,25 @@ audit_events = Table(
     Column("request_id", String(64), nullable=True),
     Column("entities", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False, unique=True),
+    # Not unique-indexed: a hash is fixed by its predecessor, and the chain is checked by walking it in id order
+    # (verify_chain); an index on random 64-hex values cost every append a random leaf page (and its splits).
+    Column("hash", String(64), nullable=False),
     Index("ix_audit_events_recorded", "recorded_at"),
     Index("ix_audit_events_agent", "agent_submitter_id"),
 )
 
 # Which institutions each audit event concerns (its "submitter" entities; "*" = every institution), written
-# with the event so per-tenant audit access is an indexed join on both engines, not a JSON search.
+# with the event so per-tenant audit access is an indexed probe on both engines, not a JSON search. Searches scan
+# the events newest first and probe this key (event_id, then the IN list of institutions), so it has no second
+# index, and on SQLite the key is the table (WITHOUT ROWID): a hook call's event concerns a dozen institutions,
+# and an index by institution cost the append one page per subject.
 audit_event_subjects = Table(
     "audit_event_subjects",
     metadata,
     Column("event_id", BigInteger().with_variant(Integer, "sqlite"), ForeignKey("audit_events.id"),
            primary_key=True),
     Column("submitter_id", String(36), primary_key=True),
-    Index("ix_audit_event_subjects_submitter", "submitter_id", "event_id"),
+    sqlite_with_rowid=False,
 )
 
 cds_feedback = Table(

@@ -3,10 +3,14 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
+from app.audit.events import SEARCH, AuditEvent, entity, submitter
+from app.services.audit import record_disclosure, verify_chain
+from app.store import schema
+from app.store.audit import EventFilter, search_events
 from app.store.database import Store
-from app.store.tables import metadata
+from app.store.tables import audit_event_subjects, metadata
 from app.store.vault_tables import vault_metadata
 from tests.conftest import ENGINES
 
@@ -43,5 +47,64 @@ def test_migrations_match_the_table_definitions(migrated_target):
             with engine.connect() as connection:
                 diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), meta)
             assert diff == [], f"tables and migrations disagree: {diff}"
+    finally:
+        store.dispose()
+
+
+def test_the_audit_subjects_are_one_b_tree_keyed_by_event(migrated_target):
+    """An audit append writes its subjects into one B-tree keyed by event: no index by institution, and on SQLite
+    the key is the table (WITHOUT ROWID); the chain hash has no unique index (each one cost the append a random
+    page)."""
+    store = Store(migrated_target.database_url, migrated_target.linkage_database_url)
+    try:
+        found = inspect(store.engine)
+        assert found.get_pk_constraint("audit_event_subjects")["constrained_columns"] == ["event_id", "submitter_id"]
+        assert found.get_indexes("audit_event_subjects") == []
+        assert found.get_unique_constraints("audit_events") == []
+        assert all(index["column_names"] != ["hash"] for index in found.get_indexes("audit_events"))
+        if store.engine.dialect.name == "sqlite":
+            with store.engine.connect() as connection:
+                sql = connection.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE name = 'audit_event_subjects'").scalar()
+            assert sql.rstrip().endswith("WITHOUT ROWID")
+    finally:
+        store.dispose()
+
+
+def _disclosure(number: int, subjects: list[str]) -> AuditEvent:
+    return AuditEvent.of(SEARCH, "E", submitter_id="ehr-1", client="Client Hospital", entities=[
+        entity("hook", "genomic-variant-review", variantsLookedUp=number), *(submitter(s) for s in subjects)])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_migrations_that_rebuild_tables_keep_a_populated_store(new_target, engine):
+    """Rebuilding a table that others reference (SQLite's batch rebuild drops and renames it) works on a store that
+    has rows, keeps them, and leaves the foreign keys checked afterwards."""
+    target = new_target(engine)
+    store = Store(target.database_url, target.linkage_database_url)
+    try:
+        schema.upgrade(store.engine, "shared", "0005_shared")
+        schema.upgrade(store.vault_engine, "vault")
+        for number in range(12):
+            record_disclosure(store, _disclosure(number, [f"lab-{i}" for i in range(number % 5)]))
+        wanted = sorted((f"lab-{i}", number + 1) for number in range(12) for i in range(number % 5))  # ids from 1
+
+        def subjects() -> list[tuple[str, int]]:
+            with store.reading() as conn:
+                return sorted(conn.execute(select(audit_event_subjects.c.submitter_id,
+                                                  audit_event_subjects.c.event_id)).all())
+
+        for step in ("head", "0005_shared", "head"):
+            (schema.upgrade if step == "head" else schema.downgrade)(store.engine, "shared", step)
+            assert subjects() == wanted
+            report = verify_chain(store)
+            assert report.intact and report.events == 12
+        record_disclosure(store, _disclosure(12, ["lab-1"]))  # appends go on after the rebuild
+        with store.reading() as conn:
+            rows, total = search_events(conn, EventFilter(visible_to=("lab-3",)), 50)
+        assert total == 2 and [row["id"] for row in rows] == [10, 5]
+        if engine == "sqlite":
+            with store.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         store.dispose()
