@@ -12,12 +12,11 @@ serialise) against the floor (parse + one batched key lookup ``ids_for_keys`` + 
 both alike; (2) over HTTP, an open-loop load generator in a second process (``tests/bench/cds_load.py``) offers 100
 requests/s for VARSHARE_BENCH_CDS_SECONDS (default 25) after a 3 s warm-up, latency measured from each request's
 scheduled send time; (3) closed loop, 8 concurrent clients for 10 s, for the saturation throughput (the server's
-hook rate limit raised out of its way). Budgets
-asserted: p50 <= 15 ms and p99 <= 50 ms at 100/s, no errors; the service-to-floor ratio is reported and asserted
-<= 3 unless VARSHARE_BENCH_CDS_RATIO_REPORT_ONLY=1. Each load run also reports the CPU the gunicorn workers and the
-load generator spent per answered call (Linux), and any errors by status: at 100 calls/s, 10 ms of worker CPU per call keeps half of two cores
-busy, so latency far above the CPU per call is queueing or waiting. Results: a table on stdout and
-bench-results/cds.json.
+hook rate limit raised out of its way). Budgets asserted: p50 <= 15 ms and p99 <= 50 ms at 100/s, no errors; the
+service-to-floor ratio is reported and asserted <= 3 unless VARSHARE_BENCH_CDS_RATIO_REPORT_ONLY=1. Each load run
+also reports the CPU the gunicorn workers and the load generator spent per answered call (Linux), and any errors by
+status: at 100 calls/s, 10 ms of worker CPU per call keeps half of two cores busy, so latency far above the CPU per
+call is queueing or waiting. Results: a table on stdout and bench-results/cds.json.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from app.audit.events import GENESIS, SEARCH, SOURCE, AuditEvent, chain_hash, en
 from app.services.audit import record_disclosure, record_event, verify_chain
 from app.services.failures import StoreUnavailable
 from app.store import audit as repo
+from app.store.database import Store
 from app.store.tables import audit_event_subjects, audit_events
 
 AT = dt.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=dt.UTC)
@@ -135,3 +137,35 @@ def test_an_append_whose_subjects_cannot_be_written_leaves_nothing(store, monkey
     assert report.intact and report.events == 2
     with store.reading() as conn:
         assert len(conn.execute(select(audit_event_subjects)).all()) == 2 + 4
+
+
+def test_a_hook_event_append_writes_few_pages(new_target):
+    """Every hook call appends an event that concerns a dozen institutions. On SQLite each page an append changes is
+    written to the WAL at commit and copied back at the checkpoint, under the one write lock: the append must change
+    a handful of pages (about 6 here), not one per subject per index (about 20 here before migration 0006)."""
+    target = new_target("sqlite")
+    store = Store(target.database_url, target.linkage_database_url)
+    try:
+        store.upgrade()
+        labs = [f"lab-{i:02d}" for i in range(23)]
+
+        def append(number: int) -> None:
+            subjects = [labs[(number * 7 + k * 5) % len(labs)] for k in range(12)]
+            event = _hook_event(0)
+            record_disclosure(store, AuditEvent.of(SEARCH, "E", submitter_id="ehr-1", client="Client Hospital",
+                                                   entities=[*event.entities, *(submitter(s) for s in subjects)]))
+
+        for number in range(600):  # a log deep enough for interior pages and splits
+            append(number)
+        wal = Path(target.database_url.removeprefix("sqlite:///") + "-wal")
+        with store.engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            page_size = driver.execute("PRAGMA page_size").fetchone()[0]
+        assert wal.stat().st_size == 0
+        for number in range(600, 800):
+            append(number)
+        frames = wal.stat().st_size / (page_size + 24)  # each WAL frame: a 24-byte header and one page
+        assert frames / 200 <= 10, f"{frames / 200:.1f} pages written per append"
+    finally:
+        store.dispose()
