@@ -108,3 +108,21 @@ def test_migrations_that_rebuild_tables_keep_a_populated_store(new_target, engin
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         store.dispose()
+
+
+def test_a_sqlite_migration_that_breaks_a_foreign_key_is_rolled_back(new_target):
+    """Foreign keys are off while a migration runs on SQLite (its table-rebuild procedure), so they are checked
+    before the commit: a run that leaves a dangling reference is refused and rolled back, and the connection gets
+    its checks back."""
+    target = new_target("sqlite")
+    store = Store(target.database_url, target.linkage_database_url)
+    try:
+        store.upgrade()
+        with (pytest.raises(schema.BrokenForeignKeys, match="audit_event_subjects"),
+              schema._migrating(store.engine) as connection):
+            connection.exec_driver_sql("INSERT INTO audit_event_subjects (event_id, submitter_id) VALUES (9, 'lab')")
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM audit_event_subjects").scalar() == 0
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        store.dispose()
