@@ -29,12 +29,14 @@ SERVICE = "genomic-variant-review"
 CALLER = "Demo EHR Hospital"  # the sandbox's demo EHR tenant (seed_demo_tenants)
 
 
-def bench_app(folder: Path, public_base_url: str) -> tuple[Flask, dict[str, Any]]:
+def bench_app(folder: Path, public_base_url: str, databases: tuple[str, str] | None = None
+              ) -> tuple[Flask, dict[str, Any]]:
     """The app (sandbox mode, the demo tenants seeded) on the synthetic store in ``folder`` (store.db and vault.db,
-    as ``build_store`` writes them), and its settings."""
-    settings = {"mode": "sandbox", "data_dir": str(folder), "database_url": f"sqlite:///{folder / 'store.db'}",
-                "linkage_database_url": f"sqlite:///{folder / 'vault.db'}", "public_base_url": public_base_url,
-                "log_level": "WARNING"}
+    as ``build_store`` writes them), or on the ``databases`` (store and vault URLs) holding a copy of it, and its
+    settings."""
+    store_url, vault_url = databases or (f"sqlite:///{folder / 'store.db'}", f"sqlite:///{folder / 'vault.db'}")
+    settings = {"mode": "sandbox", "data_dir": str(folder), "database_url": store_url,
+                "linkage_database_url": vault_url, "public_base_url": public_base_url, "log_level": "WARNING"}
     app = create_app(settings)
     seed_demo_tenants(app.extensions["varshare"].tenants)
     return app, settings

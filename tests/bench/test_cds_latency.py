@@ -9,14 +9,16 @@ their implications and one report, all in prefetch.
 Runs: (1) in process, the service time (as the API does it: parse + digest of the raw body + ``CdsHooks.invoke`` +
 serialise) against the floor (parse + one batched key lookup ``ids_for_keys`` + ``load_aggregates`` +
 ``orjson.dumps`` of the same cards), 2,000 calls each in alternating blocks of 100 so that the machine's drift hits
-both alike; (2) over HTTP, an open-loop load generator in a second process (``tests/bench/cds_load.py``) offers 100
-requests/s for VARSHARE_BENCH_CDS_SECONDS (default 25) after a 3 s warm-up, latency measured from each request's
-scheduled send time; (3) closed loop, 8 concurrent clients for 10 s, for the saturation throughput (the server's
-hook rate limit raised out of its way). Budgets asserted: p50 <= 15 ms and p99 <= 50 ms at 100/s, no errors; the
-service-to-floor ratio is reported and asserted <= 3 unless VARSHARE_BENCH_CDS_RATIO_REPORT_ONLY=1. Each load run
-also reports the CPU the gunicorn workers and the load generator spent per answered call (Linux), and any errors by
-status: at 100 calls/s, 10 ms of worker CPU per call keeps half of two cores busy, so latency far above the CPU per
-call is queueing or waiting. Results: a table on stdout and bench-results/cds.json.
+both alike, and the same again with the store copied into PostgreSQL (``tests/bench/store_copy.py``; report only,
+skipped with a printed reason when the server cannot be reached); (2) over HTTP, an open-loop load generator in a
+second process (``tests/bench/cds_load.py``) offers 100 requests/s for VARSHARE_BENCH_CDS_SECONDS (default 25)
+after a 3 s warm-up, latency measured from each request's scheduled send time; (3) closed loop, 8 concurrent
+clients for 10 s, for the saturation throughput (the server's hook rate limit raised out of its way). Budgets
+asserted: p50 <= 15 ms and p99 <= 50 ms at 100/s, no errors; the service-to-floor ratio is reported and asserted
+<= 3 unless VARSHARE_BENCH_CDS_RATIO_REPORT_ONLY=1. Each load run also reports the CPU the gunicorn workers and the
+load generator spent per answered call (Linux), and any errors by status: at 100 calls/s, 10 ms of worker CPU per
+call keeps half of two cores busy, so latency far above the CPU per call is queueing or waiting. Results: a table
+on stdout and bench-results/cds.json.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ from app.sandbox.demo_keys import sign_demo_jwt
 from app.services.audit import record_disclosure
 from tests.bench.cds_calls import SERVICE, bench_app, hook_calls
 from tests.bench.cds_patient import patient_view_body
-from tests.bench.measurements import percentile
+from tests.bench.measurements import EngineUnavailable, percentile
+from tests.bench.store_copy import copy_store
 from tests.bench.synthetic_store import StoreShape, build_store
 
 VARIANTS = int(os.environ.get("VARSHARE_BENCH_VARIANTS", "1000000"))
@@ -117,14 +120,39 @@ def _interleaved(floor, service, after, rounds: int = 20, per_round: int = 100, 
 def test_in_process_service_time_against_the_floor(world):
     calls = hook_calls(world.app, world.raw)
     floor_ms, service_ms, ratios = _interleaved(calls.floor, calls.service, calls.checkpoint)
-    RESULTS["in_process"] = {
-        "cards": calls.cards,
-        "floor_ms": {"p50": percentile(floor_ms, 0.5), "p99": percentile(floor_ms, 0.99)},
-        "service_ms": {"p50": percentile(service_ms, 0.5), "p99": percentile(service_ms, 0.99)},
-        "ratio_p50": round(percentile(service_ms, 0.5) / percentile(floor_ms, 0.5), 2),
-        "ratio_per_round": {"min": round(min(ratios), 2), "p50": round(percentile(ratios, 0.5), 2),
-                            "max": round(max(ratios), 2)},
-        "parts_p50_ms": _parts(world, world.app.extensions["varshare"], calls.client)}
+    RESULTS["in_process"] = {"cards": calls.cards, **_compared(floor_ms, service_ms, ratios),
+                             "parts_p50_ms": _parts(world, world.app.extensions["varshare"], calls.client)}
+
+
+def _compared(floor_ms: list[float], service_ms: list[float], ratios: list[float]) -> dict:
+    """Floor and service percentiles, the ratio of their p50s and the spread of the per-round ratios."""
+    return {"floor_ms": {"p50": percentile(floor_ms, 0.5), "p99": percentile(floor_ms, 0.99)},
+            "service_ms": {"p50": percentile(service_ms, 0.5), "p99": percentile(service_ms, 0.99)},
+            "ratio_p50": round(percentile(service_ms, 0.5) / percentile(floor_ms, 0.5), 2),
+            "ratio_per_round": {"min": round(min(ratios), 2), "p50": round(percentile(ratios, 0.5), 2),
+                                "max": round(max(ratios), 2)}}
+
+
+def test_in_process_on_postgresql(world, bench_target):
+    """The in-process measurement again with the same store copied into PostgreSQL, the production engine. Report
+    only (the issue's budgets are for the embedded default); skipped with a printed reason when the server cannot be
+    reached, like the other benchmarks' PostgreSQL runs."""
+    try:
+        target = bench_target("postgresql")
+    except EngineUnavailable as unavailable:
+        print(f"PostgreSQL skipped: {unavailable}")
+        pytest.skip(str(unavailable))
+    copied = copy_store(world.settings["database_url"], world.settings["linkage_database_url"], target.database_url,
+                        target.linkage_database_url)
+    app, _ = bench_app(world.folder, f"http://127.0.0.1:{world.port}",
+                       (target.database_url, target.linkage_database_url))
+    try:
+        calls = hook_calls(app, world.raw)
+        floor_ms, service_ms, ratios = _interleaved(calls.floor, calls.service, calls.checkpoint)
+    finally:
+        app.extensions["varshare"].store.dispose()
+    RESULTS["in_process_postgresql"] = {"copy_s": copied["seconds"], "cards": calls.cards,
+                                        **_compared(floor_ms, service_ms, ratios)}
 
 
 def _parts(world, services, client) -> dict[str, float]:
@@ -277,6 +305,12 @@ def _report() -> None:
           f"{rounds['min']}-{rounds['max']}x, median {rounds['p50']}x), {RESULTS['in_process']['cards']} cards")
     for name, value in RESULTS["in_process"]["parts_p50_ms"].items():
         print(f"    {name}: p50 {value:.2f} ms")
+    if "in_process_postgresql" in RESULTS:
+        pg = RESULTS["in_process_postgresql"]
+        print(f"  in process on PostgreSQL (the same store, copied in {pg['copy_s']} s): floor p50 "
+              f"{pg['floor_ms']['p50']:.2f} ms, service p50 {pg['service_ms']['p50']:.2f} ms "
+              f"(p99 {pg['service_ms']['p99']:.2f}), ratio {pg['ratio_p50']}x (per round: "
+              f"{pg['ratio_per_round']['min']}-{pg['ratio_per_round']['max']}x), {pg['cards']} cards")
     for name in ("paced_100rps", "closed_loop_8_clients"):
         row = RESULTS[name]
         errors = f" {row['error_statuses']}" if row["errors"] else ""
