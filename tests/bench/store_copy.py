@@ -30,8 +30,8 @@ def _copy_table(source: Connection, target: Connection, table: Table) -> int:
     columns = [column.name for column in table.columns]
     copied = 0
     driver = target.connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(
-            f'COPY {table.name} ({", ".join(f"{c}" for c in columns)}) FROM STDIN') as copy:
+    quoted = ", ".join(f'"{column}"' for column in columns)  # some are SQL keywords (key, conflict)
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for row in source.execution_options(yield_per=BATCH).execute(select(table)):
             copy.write_row(tuple(_stored(value) for value in row))
             copied += 1
