@@ -6,6 +6,7 @@ import threading
 import uuid
 
 import pytest
+from psycopg.pq import TransactionStatus
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -117,3 +118,21 @@ def test_a_failed_checkpoint_is_logged_and_left_for_the_next_call(store, monkeyp
     monkeypatch.setattr(database, "checkpoint_wal", lambda engine: (calls.append(engine), real(engine)))
     store.checkpoint_after_response()  # nothing stuck: the next call runs
     assert calls == [store.engine, store.vault_engine]
+
+
+def test_reads_open_no_transaction_on_postgresql(store):
+    """A read connection leaves no transaction open on PostgreSQL (each statement on its own, no BEGIN/ROLLBACK round
+    trips); on SQLite it reads inside one transaction (a snapshot, at no cost). Connections used for writing still
+    open a transaction, also after the pool has handed them out for reading."""
+    for reading, table in ((store.reading, store_versions), (store.reading_vault, patient_links)):
+        with reading() as conn:
+            conn.execute(select(func.count()).select_from(table)).scalar()
+            if conn.dialect.name == "postgresql":
+                assert conn.connection.driver_connection.info.transaction_status == TransactionStatus.IDLE
+            else:
+                assert conn.in_transaction()
+    with store.unit_of_work() as uow:
+        uow.bump_version("test", None, {})
+        if uow.conn.dialect.name == "postgresql":
+            assert uow.conn.connection.driver_connection.info.transaction_status == TransactionStatus.INTRANS
+    assert _versions(store) == [1]
