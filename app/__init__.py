@@ -71,7 +71,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         releases=Releases(store, settings.release_dir),
         cds_clients=CdsClients(store, settings, trusted=sandbox_trusted_issuers(settings)),
         cds=CdsHooks(store, tenant_service, settings), cds_feedback=CdsFeedback(store, settings),
-        audit_access=AuditAccess(store, settings.public_base_url),
+        audit_access=AuditAccess(store, settings.public_base_url, settings.audit_search_window),
     )
     warm_up()  # build the FHIR model validators once, not on the first lab's request
     if settings.trusted_proxies:

@@ -64,6 +64,8 @@ class Settings:
     trusted_proxies: int = 0
     # Small-cell threshold: case-level counts below k are shown as "<k". Production refuses k < 5.
     privacy_k: int = 5
+    # Audit search: event ids one `GET /fhir/AuditEvent` request examines at most (README "Audit access").
+    audit_search_window: int = 50_000
     # CDS Hooks services (README "CDS Hooks").
     cds_max_body_bytes: int = 5 * 1024 * 1024  # hook and feedback bodies (413 beyond it)
     cds_max_variants: int = 1000  # variants per hook call (400 beyond it)
@@ -186,6 +188,8 @@ def _complete(settings: Settings) -> Settings:
                 isinstance(k, str) and "|" in k and isinstance(v, list) and all(isinstance(g, str) for g in v)
                 for k, v in codes.items()):
             raise ConfigError('VARSHARE_CDS_GENETIC_TEST_CODES must map "system|code" to a list of gene symbols')
+    if settings.audit_search_window < 100:
+        raise ConfigError("VARSHARE_AUDIT_SEARCH_WINDOW must be at least 100 events")
     if settings.cds_max_variants < 1 or settings.cds_fhir_max_pages < 1:
         raise ConfigError("VARSHARE_CDS_MAX_VARIANTS and VARSHARE_CDS_FHIR_MAX_PAGES must be at least 1")
     if database_url == linkage_url:

@@ -27,7 +27,8 @@ def _url(params: list[tuple[str, str]]) -> str:
 @bp.get("/AuditEvent")
 @requires("read")
 def search_audit_events() -> Response:
-    """A searchset Bundle of the AuditEvents the caller may see, newest first, with total and next link."""
+    """A searchset Bundle of the AuditEvents the caller may see, newest first, with a next link (and the total when
+    it was counted)."""
     params = list(request.args.items(multi=True))
     try:
         page = services().audit_access.search(current_caller(), params)

@@ -105,12 +105,17 @@ def build_audit_event(row: dict[str, Any], base: str, agent_name: str | None,
     return resource
 
 
-def build_searchset(resources: list[dict[str, Any]], total: int, base: str, self_url: str,
+def build_searchset(resources: list[dict[str, Any]], total: int | None, base: str, self_url: str,
                     next_url: str | None) -> dict[str, Any]:
-    """A searchset Bundle of AuditEvents with its total and self/next links."""
+    """A searchset Bundle of AuditEvents with self/next links and its total when it was counted (Bundle.total is
+    optional in FHIR: it is left out rather than guessed)."""
     links = [{"relation": "self", "url": self_url}]
     if next_url:
         links.append({"relation": "next", "url": next_url})
-    return {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links,
-            "entry": [{"fullUrl": f"{base}/fhir/AuditEvent/{r['id']}", "resource": r, "search": {"mode": "match"}}
-                      for r in resources]}
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset"}
+    if total is not None:
+        bundle["total"] = total
+    bundle["link"] = links
+    bundle["entry"] = [{"fullUrl": f"{base}/fhir/AuditEvent/{r['id']}", "resource": r, "search": {"mode": "match"}}
+                       for r in resources]
+    return bundle

@@ -37,8 +37,11 @@ def record_event(uow: UnitOfWork, event: AuditEvent) -> None:
         event = AuditEvent(event.type, event.subtype, event.action, event.outcome, event.agent_submitter_id,
                            event.agent_client, event.entities, request_id_var.get())
     uow.lock_audit_chain()
-    previous = repo.last_hash(uow.conn) or GENESIS
-    recorded_at = dt.datetime.now(dt.UTC)
+    last = repo.last_link(uow.conn)
+    previous = last[0] if last else GENESIS
+    # Never before the previous event, even when the clock steps back: the log's instants follow its order, so a
+    # date range of an audit search is a range of ids.
+    recorded_at = max(dt.datetime.now(dt.UTC), last[1]) if last else dt.datetime.now(dt.UTC)
     repo.insert_event(uow.conn, {
         "recorded_at": recorded_at, "type": event.type, "subtype": event.subtype, "action": event.action,
         "outcome": event.outcome, "agent_submitter_id": event.agent_submitter_id, "agent_client": event.agent_client,

@@ -45,10 +45,11 @@ class AuditQueryError(ValueError):
 
 @dataclass(frozen=True)
 class AuditPage:
-    """One page of AuditEvent resources, the total matching, and the cursor of the next page."""
+    """One page of AuditEvent resources, the total matching (None when not counted: the search spans more than one
+    window of the log), and the cursor of the next page."""
 
     resources: list[dict[str, Any]]
-    total: int
+    total: int | None
     next_cursor: int | None
 
 
@@ -104,9 +105,10 @@ def _split(values: list[str]) -> tuple[str, ...]:
 class AuditAccess:
     """Searches the audit log on behalf of an authenticated tenant."""
 
-    def __init__(self, store: Store, base_url: str) -> None:
+    def __init__(self, store: Store, base_url: str, window: int = repo.SCAN_WINDOW) -> None:
         self._store = store
         self._base = base_url.rstrip("/")
+        self._window = window
 
     def search(self, viewer: Caller, params: Iterable[tuple[str, str]]) -> AuditPage:
         """The page of events ``viewer`` may see that match ``params`` (name, value pairs), newest first."""
@@ -128,19 +130,17 @@ class AuditAccess:
                 agents=self._agents(conn, _split(given.get("agent", []))),
                 entity_ids=_split(given.get("entity", [])), ids=tuple(int(i) for i in ids),
                 visible_to=None if privileged else (viewer.submitter_id, ALL_SUBMITTERS), before_id=cursor)
-            rows, total = repo.search_events(conn, wanted, count + 1)
-            names = submitter_repo.names_by_id(conn, {r["agent_submitter_id"] for r in rows
+            page = repo.search_events(conn, wanted, count, self._window)
+            names = submitter_repo.names_by_id(conn, {r["agent_submitter_id"] for r in page.rows
                                                       if r["agent_submitter_id"]})
-        more = len(rows) > count
-        rows = rows[:count]
         resources = []
-        for row in rows:
+        for row in page.rows:
             entities = list(row["entities"] or [])
             if not privileged and row["agent_submitter_id"] != viewer.submitter_id:
                 hook_call = any(e.get("type") == "hook" for e in entities)
                 entities = visible_entities(entities, viewer.submitter_id, hook_call)
             resources.append(build_audit_event(row, self._base, names.get(row["agent_submitter_id"]), entities))
-        return AuditPage(resources, total, rows[-1]["id"] if more and rows else None)
+        return AuditPage(resources, page.total, page.next_before_id)
 
     @staticmethod
     def _agents(conn, values: tuple[str, ...]) -> tuple[str, ...]:

@@ -15,18 +15,23 @@ from sqlalchemy import Connection, Dialect, Text, bindparam, cast, exists, func,
 from app.store.tables import audit_event_subjects, audit_events
 
 CHUNK = 5000
+SCAN_WINDOW = 50_000  # event ids one search request examines at most
 
 # Every disclosure appends an event (a CDS hook call included), so the append's statements are built once: a
 # prebuilt statement memoises its cache key and finds its compiled form in the engine's cache without being
 # rebuilt and re-keyed on each call. The values travel as execution parameters (the same columns and values).
-_LAST_HASH = select(audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
+_LAST_LINK = select(audit_events.c.hash, audit_events.c.recorded_at).order_by(audit_events.c.id.desc()).limit(1)
 _INSERT_EVENT = insert(audit_events)
 SUBJECTS_PER_STATEMENT = 100  # subject rows per insert: bounds the bound parameters and the statements cached
 
 
-def last_hash(conn: Connection) -> str | None:
-    """The hash of the newest event (None for an empty log)."""
-    return conn.execute(_LAST_HASH).scalar()
+def last_link(conn: Connection) -> tuple[str, dt.datetime] | None:
+    """The hash and recording instant (aware, UTC) of the newest event; None for an empty log."""
+    row = conn.execute(_LAST_LINK).first()
+    if row is None:
+        return None
+    recorded = row[1] if row[1].tzinfo is not None else row[1].replace(tzinfo=dt.UTC)
+    return row[0], recorded
 
 
 def insert_event(conn: Connection, row: dict[str, Any], subjects: Sequence[str] = ()) -> int:
@@ -125,15 +130,70 @@ def _conditions(wanted: EventFilter) -> list[Any]:
     return found
 
 
-def search_events(conn: Connection, wanted: EventFilter, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """One page of matching events, newest first (older than ``before_id`` when given), and the total count."""
+@dataclass(frozen=True)
+class EventPage:
+    """One page of a search: matching rows newest first, the total when it was counted, and the paging cursor
+    (``before_id`` of the next page) when older events remain to be searched."""
+
+    rows: list[dict[str, Any]]
+    total: int | None
+    next_before_id: int | None
+
+
+def search_events(conn: Connection, wanted: EventFilter, limit: int, window: int = SCAN_WINDOW) -> EventPage:
+    """Up to ``limit`` matching events, newest first, examining at most ``window`` consecutive event ids.
+
+    The log grows by an event per hook call, so no search may scan all of it: each request walks one window of
+    ids down from the cursor (or the newest event). ``date`` bounds narrow the ids first (``recorded_at`` never
+    decreases along the chain, so a date range is an id range found with two index seeks). A page that fills
+    up continues after its last row; one that does not, below its window, so a sparse search may answer a short
+    or empty page with a cursor. The total is counted only when one window holds the whole search."""
     conditions = _conditions(wanted)
-    total = int(conn.execute(select(func.count()).select_from(audit_events).where(*conditions)).scalar() or 0)
-    page = select(audit_events).where(*conditions)
-    if wanted.before_id is not None:
-        page = page.where(audit_events.c.id < wanted.before_id)
-    rows = [dict(r) for r in conn.execute(page.order_by(audit_events.c.id.desc()).limit(limit)).mappings()]
+    if wanted.ids:  # primary-key lookups: no window needed
+        rows = _page(conn, conditions, limit + 1, None, None)
+        total = int(conn.execute(select(func.count()).select_from(audit_events).where(*conditions)).scalar() or 0)
+        return EventPage(rows[:limit], total, rows[limit - 1]["id"] if len(rows) > limit else None)
+    top, bottom = _id_range(conn, wanted)
+    if top is None or bottom is None or top < bottom:
+        return EventPage([], 0 if wanted.before_id is None else None, None)
+    low = max(bottom, top - window + 1)
+    rows = _page(conn, conditions, limit + 1, low, top)
+    whole = wanted.before_id is None and low == bottom
+    total = None
+    if whole:
+        total = len(rows) if len(rows) <= limit else int(conn.execute(
+            select(func.count()).select_from(audit_events).where(*conditions, audit_events.c.id.between(low, top))
+        ).scalar() or 0)
+    if len(rows) > limit:
+        return EventPage(rows[:limit], total, rows[limit - 1]["id"])
+    return EventPage(rows, total, low if low > bottom else None)
+
+
+def _page(conn: Connection, conditions: list[Any], limit: int, low: int | None, top: int | None
+          ) -> list[dict[str, Any]]:
+    query = select(audit_events).where(*conditions)
+    if low is not None and top is not None:
+        query = query.where(audit_events.c.id.between(low, top))
+    rows = [dict(r) for r in conn.execute(query.order_by(audit_events.c.id.desc()).limit(limit)).mappings()]
     for row in rows:
         if row["recorded_at"].tzinfo is None:
             row["recorded_at"] = row["recorded_at"].replace(tzinfo=dt.UTC)
-    return rows, total
+    return rows
+
+
+def _id_range(conn: Connection, wanted: EventFilter) -> tuple[int | None, int | None]:
+    """(highest, lowest) event id the search can match: below the cursor and within the date bounds."""
+    recorded, ident = audit_events.c.recorded_at, audit_events.c.id
+    top, bottom = conn.execute(select(func.max(ident), func.min(ident))).one()
+    if top is not None and wanted.before_id is not None:
+        top = min(top, wanted.before_id - 1)
+    for operator, instant in wanted.dates:
+        if operator in ("lt", "le"):
+            newest = conn.execute(select(ident).where(getattr(recorded, _COMPARE[operator])(instant))
+                                  .order_by(recorded.desc(), ident.desc()).limit(1)).scalar()
+            top = None if newest is None or top is None else min(top, newest)
+        else:
+            oldest = conn.execute(select(ident).where(getattr(recorded, _COMPARE[operator])(instant))
+                                  .order_by(recorded, ident).limit(1)).scalar()
+            bottom = None if oldest is None or bottom is None else max(bottom, oldest)
+    return top, bottom

@@ -13,8 +13,9 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from app.audit.events import SEARCH, AuditEvent, entity, submitter
 from app.audit.resources import DCM, EVENT_TYPE, LIFECYCLE, RESTFUL
-from app.services.audit import verify_chain
+from app.services.audit import record_alone, verify_chain
 from app.store.tables import audit_event_subjects, audit_events, store_versions
 from tests.api.cds_harness import CdsWorld
 from tests.api.cds_world import WORLD, allele, hook_request
@@ -248,3 +249,48 @@ def test_audit_events_and_the_capability_statement_are_valid_r4(world):
     CapabilityStatement.model_validate(statement)
     audit = next(r for r in statement["rest"][0]["resource"] if r["type"] == "AuditEvent")
     assert {p["name"] for p in audit["searchParam"]} >= {"date", "type", "agent", "entity"}
+
+
+def _walk(world, token: str, count: int) -> tuple[list[int], list[dict]]:
+    """Every event id a search shows by following its next links, and the pages."""
+    seen, pages, url = [], [], f"/fhir/AuditEvent?_count={count}"
+    while url and len(pages) < 100:
+        page = _get(world, url.split("cds.example.org", 1)[-1], token).json()
+        pages.append(page)
+        seen += [int(e["resource"]["id"]) for e in page["entry"]]
+        url = next((link["url"] for link in page["link"] if link["relation"] == "next"), None)
+    assert url is None, "the next links never ended"
+    return seen, pages
+
+
+def test_a_log_larger_than_the_search_window_is_paged_without_a_total(migrated_target, tmp_path):
+    """Over HTTP: with more events than one request examines (VARSHARE_AUDIT_SEARCH_WINDOW), the search leaves out
+    the total, may answer short pages, and its next links show every event the caller may see exactly once, newest
+    first: all of them for an admin, those concerning it for a lab."""
+    served = CdsWorld(migrated_target, tmp_path, seed=False, audit_search_window=100)
+    try:
+        served.services.tenants.add("Lab A", "lab")
+        lab_token = served.services.tenants.rotate_token("Lab A")
+        lab = served.services.tenants.caller_named("Lab A").submitter_id
+        for number in range(250):  # a hook call every time; one in seven showed Lab A's submissions
+            subjects = [submitter(lab)] if number % 7 == 0 else [submitter("another-lab")]
+            record_alone(served.services.store, AuditEvent.of(SEARCH, "E", submitter_id="ehr", client="EHR",
+                                                               entities=[entity("hook", PV), *subjects]))
+        with served.services.store.reading() as conn:
+            concerning = set(conn.execute(select(audit_event_subjects.c.event_id).where(
+                audit_event_subjects.c.submitter_id.in_([lab, "*"]))).scalars())
+        everything = [e["id"] for e in _events(served)]
+        caused = {e["id"] for e in _events(served) if e["agent_submitter_id"] == lab}
+        assert len(everything) > 250
+
+        seen, pages = _walk(served, ADMIN, 40)
+        assert seen == sorted(everything, reverse=True)
+        assert "total" not in pages[0] and len(pages[0]["entry"]) == 40
+
+        seen, pages = _walk(served, lab_token, 20)
+        assert seen == sorted(concerning | caused, reverse=True) and len(seen) >= 36
+        assert all("total" not in page for page in pages)
+        assert any(len(page["entry"]) < 20 for page in pages[:-1]), "a window holds fewer of the lab's events"
+        assert _search(served, ADMIN, _id=str(everything[0]))["total"] == 1
+    finally:
+        served.stop()

@@ -76,3 +76,9 @@ def test_aggregation_rules_must_be_a_json_object():
     with pytest.raises(ConfigError, match="JSON object"):
         load_settings({"mode": "test", "aggregation_rules": "[1]"}, environ={})
     assert load_settings({"mode": "test", "aggregation_rules": '{"wording": "legacy"}'}, environ={}).aggregation_rules
+
+
+def test_the_audit_search_window_has_a_floor():
+    assert load_settings({"mode": "test"}, environ={"VARSHARE_AUDIT_SEARCH_WINDOW": "100"}).audit_search_window == 100
+    with pytest.raises(ConfigError, match="VARSHARE_AUDIT_SEARCH_WINDOW"):
+        load_settings({"mode": "test", "audit_search_window": 99}, environ={})
