@@ -107,8 +107,12 @@ class EventFilter:
 _COMPARE = {"ge": "__ge__", "le": "__le__", "gt": "__gt__", "lt": "__lt__"}
 
 
-def _conditions(wanted: EventFilter) -> list[Any]:
+def _conditions(wanted: EventFilter, ids: tuple[int, int] | None = None) -> list[Any]:
+    """The filter's conditions; ``ids`` (lowest, highest) bounds the events and their subjects alike (PostgreSQL
+    may answer the EXISTS with one hashed scan of the subjects, which then covers only the window)."""
     found: list[Any] = []
+    if ids is not None:
+        found.append(audit_events.c.id.between(*ids))
     for operator, instant in wanted.dates:
         found.append(getattr(audit_events.c.recorded_at, _COMPARE[operator])(instant))
     if wanted.types:
@@ -125,7 +129,8 @@ def _conditions(wanted: EventFilter) -> list[Any]:
         found.append(audit_events.c.id.in_(wanted.ids))
     if wanted.visible_to is not None:
         concerned = exists().where(audit_event_subjects.c.event_id == audit_events.c.id,
-                                   audit_event_subjects.c.submitter_id.in_(wanted.visible_to))
+                                   audit_event_subjects.c.submitter_id.in_(wanted.visible_to),
+                                   *([audit_event_subjects.c.event_id.between(*ids)] if ids is not None else []))
         found.append(or_(audit_events.c.agent_submitter_id.in_(wanted.visible_to), concerned))
     return found
 
@@ -148,33 +153,29 @@ def search_events(conn: Connection, wanted: EventFilter, limit: int, window: int
     decreases along the chain, so a date range is an id range found with two index seeks). A page that fills
     up continues after its last row; one that does not, below its window, so a sparse search may answer a short
     or empty page with a cursor. The total is counted only when one window holds the whole search."""
-    conditions = _conditions(wanted)
     if wanted.ids:  # primary-key lookups: no window needed
-        rows = _page(conn, conditions, limit + 1, None, None)
+        conditions = _conditions(wanted)
+        rows = _page(conn, conditions, limit + 1)
         total = int(conn.execute(select(func.count()).select_from(audit_events).where(*conditions)).scalar() or 0)
         return EventPage(rows[:limit], total, rows[limit - 1]["id"] if len(rows) > limit else None)
     top, bottom = _id_range(conn, wanted)
     if top is None or bottom is None or top < bottom:
         return EventPage([], 0 if wanted.before_id is None else None, None)
     low = max(bottom, top - window + 1)
-    rows = _page(conn, conditions, limit + 1, low, top)
-    whole = wanted.before_id is None and low == bottom
+    conditions = _conditions(wanted, (low, top))
+    rows = _page(conn, conditions, limit + 1)
     total = None
-    if whole:
+    if wanted.before_id is None and low == bottom:  # one window holds the whole search
         total = len(rows) if len(rows) <= limit else int(conn.execute(
-            select(func.count()).select_from(audit_events).where(*conditions, audit_events.c.id.between(low, top))
-        ).scalar() or 0)
+            select(func.count()).select_from(audit_events).where(*conditions)).scalar() or 0)
     if len(rows) > limit:
         return EventPage(rows[:limit], total, rows[limit - 1]["id"])
     return EventPage(rows, total, low if low > bottom else None)
 
 
-def _page(conn: Connection, conditions: list[Any], limit: int, low: int | None, top: int | None
-          ) -> list[dict[str, Any]]:
-    query = select(audit_events).where(*conditions)
-    if low is not None and top is not None:
-        query = query.where(audit_events.c.id.between(low, top))
-    rows = [dict(r) for r in conn.execute(query.order_by(audit_events.c.id.desc()).limit(limit)).mappings()]
+def _page(conn: Connection, conditions: list[Any], limit: int) -> list[dict[str, Any]]:
+    query = select(audit_events).where(*conditions).order_by(audit_events.c.id.desc()).limit(limit)
+    rows = [dict(r) for r in conn.execute(query).mappings()]
     for row in rows:
         if row["recorded_at"].tzinfo is None:
             row["recorded_at"] = row["recorded_at"].replace(tzinfo=dt.UTC)
@@ -184,7 +185,9 @@ def _page(conn: Connection, conditions: list[Any], limit: int, low: int | None, 
 def _id_range(conn: Connection, wanted: EventFilter) -> tuple[int | None, int | None]:
     """(highest, lowest) event id the search can match: below the cursor and within the date bounds."""
     recorded, ident = audit_events.c.recorded_at, audit_events.c.id
-    top, bottom = conn.execute(select(func.max(ident), func.min(ident))).one()
+    # Two statements: SQLite answers a lone min() or max() with one seek, but both in one SELECT with a full scan.
+    top = conn.execute(select(func.max(ident))).scalar()
+    bottom = conn.execute(select(func.min(ident))).scalar()
     if top is not None and wanted.before_id is not None:
         top = min(top, wanted.before_id - 1)
     for operator, instant in wanted.dates:
