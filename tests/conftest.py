@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.sandbox.demo_tenants import seed_demo_tenants
 from app.sandbox.seeding import seed_world
+from app.store import counters
 from app.store.database import Store
 from app.store.tables import metadata
 from app.store.vault_tables import vault_metadata
@@ -134,6 +135,14 @@ def empty_all_tables(store: Store) -> None:
             connection.execute(table.delete())
 
 
+def assert_counts_kept(store: Store) -> None:
+    """The headline counts kept with the changes equal what the tables hold (checked after every test that wrote
+    through the store, so no write path can leave them behind unnoticed)."""
+    with store.reading() as conn:
+        kept, counted = counters.read(conn), counters.recount(conn)
+    assert kept == counted, f"store_counters drifted from the tables: kept {kept}, counted {counted}"
+
+
 # Rate limits high enough never to trip in tests, whatever the mode; tests of the limits set their own.
 TEST_RATE_LIMITS = {f"rate_limit_{group}": "100000/minute"
                     for group in ("hooks", "discovery", "ingest", "read", "unauthenticated")}
@@ -151,7 +160,10 @@ def store(migrated_target) -> Iterator[Store]:
     handle = Store(migrated_target.database_url, migrated_target.linkage_database_url)
     empty_all_tables(handle)
     yield handle
-    handle.dispose()
+    try:
+        assert_counts_kept(handle)
+    finally:
+        handle.dispose()
 
 
 @pytest.fixture
@@ -160,7 +172,10 @@ def app(migrated_target, tmp_path):
     application = create_app(settings_for(migrated_target, tmp_path))
     empty_all_tables(application.extensions["varshare"].store)
     yield application
-    application.extensions["varshare"].store.dispose()
+    try:
+        assert_counts_kept(application.extensions["varshare"].store)
+    finally:
+        application.extensions["varshare"].store.dispose()
 
 
 class LiveServer:

@@ -48,6 +48,19 @@ def db_current() -> None:
         sys.exit(1)
 
 
+@db.command("recount", help="Recount the headline counts kept with the changes (variants, current submissions, "
+                             "conflicts) from the tables, and show any difference.")
+def db_recount() -> None:
+    from app.services.operations import recount
+
+    store = store_for(settings_from())
+    try:
+        for name, (kept, counted) in recount(store).items():
+            click.echo(f"{name}: {counted}" + ("" if kept == counted else f" (was {kept})"))
+    finally:
+        store.dispose()
+
+
 @main.group(help="Registered institutions (tenants) and their credentials.")
 def tenant() -> None:
     """Tenant commands."""

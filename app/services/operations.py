@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.services.failures import store_failures_as_unavailable
-from app.store import statistics
+from app.store import counters, statistics
 from app.store.database import Store
 
 
@@ -11,3 +11,13 @@ def store_gauges(store: Store) -> dict[str, int]:
     """Store version, variants, current submissions, variant-level conflicts and the audit chain's length."""
     with store_failures_as_unavailable(), store.reading() as conn:
         return statistics.store_counts(conn)
+
+
+def recount(store: Store) -> dict[str, tuple[int, int]]:
+    """Set the store's kept counts (variants, current submissions, variant-level conflicts) to what its tables
+    hold; per count, (the value kept before, the value counted). One write transaction, under the writers' lock."""
+    with store.unit_of_work() as uow:
+        uow.lock_writes()
+        before = counters.read(uow.conn)
+        counted = counters.store_recount(uow.conn)
+    return {name: (before[name], counted[name]) for name in counted}

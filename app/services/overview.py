@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from app.services.failures import store_failures_as_unavailable
+from app.store import counters
 from app.store.database import Store
-from app.store.tables import aggregates, change_events, store_versions, submissions, submitters, variants
+from app.store.tables import change_events, store_versions, submitters, variants
 
 LATEST_CHANGES = 15
 
@@ -64,13 +65,12 @@ def store_overview(store: Store, *, changes: int = LATEST_CHANGES) -> Overview:
         def count(query) -> int:
             return int(conn.execute(query).scalar() or 0)
 
+        kept = counters.read(conn)  # kept with the changes: counting them scanned the store on every view
         return Overview(
             version=count(select(func.max(store_versions.c.version))),
-            variants=count(select(func.count()).select_from(variants)),
-            submissions=count(select(func.count()).select_from(submissions)
-                              .where(submissions.c.superseded_version.is_(None))),
+            variants=kept[counters.VARIANTS],
+            submissions=kept[counters.CURRENT_SUBMISSIONS],
             submitters=count(select(func.count()).select_from(submitters).where(submitters.c.disabled.is_(False))),
-            conflicts=count(select(func.count()).select_from(aggregates)
-                            .where(aggregates.c.condition_key == "", aggregates.c.conflict.is_(True))),
+            conflicts=kept[counters.CONFLICTS],
             latest_changes=_latest_changes(conn, changes) if changes else [],
         )

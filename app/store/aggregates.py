@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
+from app.store import counters
 from app.store.tables import aggregates, change_events, submissions, submitters
 
 CHUNK = 500
@@ -105,6 +106,8 @@ def write_aggregates(conn: Connection, changes: list[AggregateChange], version: 
             {name: bindparam(f"v_{name}") for name in (*_FIELDS, "computed_version")}),
             [{"k_variant": c.key[0], "k_condition": c.key[1], "k_type": c.key[2], "v_computed_version": version,
               **{f"v_{name}": c.new[name] for name in _FIELDS}} for c in updates])
+    counters.add(conn, counters.CONFLICTS, sum(_in_conflict(c.new) - _in_conflict(c.old) for c in changes
+                                               if c.key[1] == ""))
     conn.execute(insert(change_events), [{
         "version": version, "variant_id": c.key[0], "condition_key": c.key[1], "classification_type": c.key[2],
         "old_classification": c.old["classification"] if c.old else None,
@@ -113,6 +116,11 @@ def write_aggregates(conn: Connection, changes: list[AggregateChange], version: 
         "new_review_status": c.new["review_status"] if c.new else None,
         "new_aggregate": _snapshot(c.new), "cause_kind": cause_kind, "cause_ref": cause_ref,
     } for c in changes])
+
+
+def _in_conflict(values: dict[str, Any] | None) -> int:
+    """1 when these aggregate values are a conflict (``store_counters``), else 0."""
+    return 1 if values is not None and bool(values.get("conflict")) else 0
 
 
 def _snapshot(values: dict[str, Any] | None) -> dict[str, Any] | None:

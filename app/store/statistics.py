@@ -1,10 +1,11 @@
-"""Operational counts over the shared store, computed when metrics are scraped (cheap indexed counts)."""
+"""Operational counts over the shared store, read when metrics are scraped (kept counts, ``app.store.counters``)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
-from app.store.tables import aggregates, audit_events, store_versions, submissions, variants
+from app.store import counters
+from app.store.tables import audit_events, store_versions
 
 
 def store_counts(conn: Connection) -> dict[str, int]:
@@ -12,12 +13,11 @@ def store_counts(conn: Connection) -> dict[str, int]:
     def count(query) -> int:
         return int(conn.execute(query).scalar() or 0)
 
+    kept = counters.read(conn)
     return {
         "store_version": count(select(func.max(store_versions.c.version))),
-        "variants": count(select(func.count()).select_from(variants)),
-        "current_submissions": count(select(func.count()).select_from(submissions)
-                                     .where(submissions.c.superseded_version.is_(None))),
-        "aggregate_conflicts": count(select(func.count()).select_from(aggregates)
-                                     .where(aggregates.c.condition_key == "", aggregates.c.conflict.is_(True))),
+        "variants": kept[counters.VARIANTS],
+        "current_submissions": kept[counters.CURRENT_SUBMISSIONS],
+        "aggregate_conflicts": kept[counters.CONFLICTS],
         "audit_events": count(select(func.count()).select_from(audit_events)),
     }

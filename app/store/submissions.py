@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, func, insert, select, update
 
 from app.domain.reports import Condition
+from app.store import counters
 from app.store.tables import conditions, submission_flags, submissions
 
 CHUNK = 500
@@ -134,6 +135,7 @@ def record_submissions(conn: Connection, submitter_id: str, report_id: str | Non
         changes.affected_variants.add(item.variant_id)
     if rows:
         conn.execute(insert(submissions), rows)
+    counters.add(conn, counters.CURRENT_SUBMISSIONS, len(changes.created) - len(changes.superseded))
     return changes
 
 
@@ -145,6 +147,7 @@ def withdraw_report_submissions(conn: Connection, report_id: str, version: int, 
     if rows:
         conn.execute(update(submissions).where(submissions.c.id.in_([r.id for r in rows]))
                      .values(superseded_version=version, retracted=retract))
+        counters.add(conn, counters.CURRENT_SUBMISSIONS, -len(rows))
     return {r.variant_id for r in rows}
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, select, tuple_, update
 
 from app.domain.reports import Variant, VariantKind
 from app.domain.variants import variant_id_for_key
+from app.store import counters
 from app.store.tables import case_facts, submissions, variant_aliases, variants
 
 CHUNK = 500
@@ -97,6 +98,7 @@ def store_variants(conn: Connection, incoming: Iterable[Variant], version: int) 
         })
     if new_rows:
         conn.execute(insert(variants), new_rows)
+        counters.add(conn, counters.VARIANTS, len(new_rows))
 
     alias_rows = {(ids[key], alias.kind, alias.value) for key, variant in by_key.items() for alias in variant.aliases}
     _insert_missing_aliases(conn, alias_rows, version)
@@ -158,6 +160,7 @@ def _move_records(conn: Connection, old_id: str, new_id: str, version: int) -> N
             submissions.c.classification_type == row.classification_type)).first()
         if clash:  # the same submitter already classified the genomic record: the genomic one stands
             conn.execute(update(submissions).where(submissions.c.id == row.id).values(superseded_version=version))
+            counters.add(conn, counters.CURRENT_SUBMISSIONS, -1)
         else:
             conn.execute(update(submissions).where(submissions.c.id == row.id).values(variant_id=new_id))
     conn.execute(update(case_facts).where(case_facts.c.variant_id == old_id).values(variant_id=new_id))

@@ -15,7 +15,7 @@ from app import create_app
 from app.sandbox.demo_keys import sign_demo_jwt
 from app.sandbox.demo_tenants import seed_demo_tenants
 from tests.api.cds_world import DATA, WORLD, seed_store
-from tests.conftest import LiveServer, empty_all_tables, settings_for
+from tests.conftest import LiveServer, assert_counts_kept, empty_all_tables, settings_for
 
 BASE = "https://cds.example.org"  # the configured public base URL; JWT audiences name it, not the test port
 GOLDEN = DATA / "golden"
@@ -38,7 +38,10 @@ class CdsWorld:
 
     def stop(self) -> None:
         self.server.stop()
-        self.services.store.dispose()
+        try:
+            assert_counts_kept(self.services.store)
+        finally:
+            self.services.store.dispose()
 
     def call(self, path: str, body=None, *, method: str = "POST", token: str | None = None, raw: bytes | None = None,
              content_type: str = "application/json") -> requests.Response:

@@ -158,3 +158,35 @@ def test_release_and_rebuild_commands(cli_env, tmp_path):
     tsv.write_text(tsv.read_text() + "tampered\n")
     broken = CliRunner().invoke(main, ["release", "verify", "first"], env=cli_env)
     assert broken.exit_code != 0 and "checksum differs" in broken.output
+
+
+@pytest.mark.parametrize("cli_env", ENGINES, indirect=True)
+def test_db_recount_repairs_the_kept_counts(cli_env):
+    from sqlalchemy import update
+
+    from app.store.database import Store
+    from app.store.tables import store_counters
+    from tests.api.lab_bundles import BRCA1_A, BRCA2_A, lab_report
+
+    assert _run(cli_env, "db", "upgrade").exit_code == 0
+    token = _run(cli_env, "tenant", "add", "--name", "Genome Lab", "--role", "lab").stdout.strip().splitlines()[-1]
+    assert token.startswith("vs_")
+    store = Store(cli_env["VARSHARE_DATABASE_URL"], cli_env["VARSHARE_LINKAGE_DATABASE_URL"])
+    try:
+        from app.config import load_settings
+        from app.services.ingest import Ingest
+        from app.services.tenants import Tenants
+
+        settings = load_settings({"mode": "test"}, environ={})
+        tenants = Tenants(store, settings)
+        Ingest(store, tenants, settings).submit(tenants.caller_named("Genome Lab"),
+                                                lab_report([(BRCA1_A, "P"), (BRCA2_A, "B")], report_id="r-1"))
+        fine = _run(cli_env, "db", "recount")
+        assert fine.exit_code == 0 and "variants: 2" in fine.output and "was" not in fine.output
+        with store.engine.begin() as conn:
+            conn.execute(update(store_counters).where(store_counters.c.name == "variants").values(value=7))
+        repaired = _run(cli_env, "db", "recount")
+        assert repaired.exit_code == 0 and "variants: 2 (was 7)" in repaired.output
+        assert "current_submissions: 2" in repaired.output and "aggregate_conflicts: 0" in repaired.output
+    finally:
+        store.dispose()

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from app.config import load_settings
 from app.services.ingest import Ingest
 from app.services.tenants import Tenants
-from app.store import hook_reads
+from app.store import counters, hook_reads
 from app.store.aggregates import load_aggregates, load_current_submissions
 from app.store.tables import case_facts, cases, submissions, variants
 from tests.api.fhir_client import fixture
+from tests.api.lab_bundles import BRCA1_A, lab_report
 
 NMNAT1 = "NM_022787.3:c.769G>A"
 
@@ -179,3 +180,36 @@ def test_the_same_bundle_sent_twice_at_once_is_stored_once(services, store):
     assert errors == []
     assert len({r.receipt["report"] for r in results}) == 1
     assert sorted(r.replayed for r in results) == [False, True, True]
+
+
+def _with_hgvs(bundle: dict, transcript_only: bool) -> dict:
+    """``bundle`` (one variant) with NMNAT1's c.HGVS on its variant; ``transcript_only`` drops its coordinates."""
+    variant = next(e["resource"] for e in bundle["entry"] if e["resource"].get("code", {}).get("coding", [{}])[0]
+                   .get("code") == "69548-6")
+    if transcript_only:
+        variant["component"] = [c for c in variant["component"] if c["code"]["coding"][0]["code"] == "48018-6"]
+    variant["component"].append({"code": {"coding": [{"system": "http://loinc.org", "code": "48004-6"}]},
+                                 "valueCodeableConcept": {"coding": [{"system": "http://varnomen.hgvs.org",
+                                                                      "code": NMNAT1}]}})
+    return bundle
+
+
+def test_a_merge_that_supersedes_the_same_labs_submission_keeps_the_counts(services, store):
+    """When one lab classified both the genomic record and a transcript-only record of it (same condition), the
+    merge that links them supersedes the transcript-only one (the genomic one stands), and the kept count of current
+    submissions goes down with it."""
+    tenants, ingest = services
+    lab_a, lab_b = _caller(tenants, "Lab A"), _caller(tenants, "Lab B")
+    ingest.submit(lab_a, lab_report([(BRCA1_A, "P")], report_id="g-1"))
+    first = ingest.submit(lab_a, _with_hgvs(lab_report([(BRCA1_A, "VUS")], report_id="t-1"), transcript_only=True))
+    [transcript] = first.receipt["variants"]
+    assert transcript["key"] == f"hgvs:{NMNAT1}"
+    merged = ingest.submit(lab_b, _with_hgvs(lab_report([(BRCA1_A, "LP")], report_id="g-2"), transcript_only=False))
+    assert merged.receipt["merged"] == [{"from": transcript["id"], "into": _variant_id(store, BRCA1_A.key)}]
+    with store.reading() as conn:
+        current = conn.execute(select(submissions.c.submitter_id, submissions.c.term).where(
+            submissions.c.superseded_version.is_(None))).all()
+        kept, counted = counters.read(conn), counters.recount(conn)
+    assert sorted(current) == sorted([(lab_a.submitter_id, "Pathogenic"), (lab_b.submitter_id, "Likely pathogenic")])
+    assert kept == counted and kept[counters.CURRENT_SUBMISSIONS] == 2
+

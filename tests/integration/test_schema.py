@@ -5,14 +5,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
+from app import create_app
 from app.audit.events import SEARCH, AuditEvent, entity, submitter
 from app.services.audit import record_disclosure, verify_chain
-from app.store import schema
+from app.store import counters, schema
 from app.store.audit import EventFilter, search_events
 from app.store.database import Store
 from app.store.tables import audit_event_subjects, metadata
 from app.store.vault_tables import vault_metadata
-from tests.conftest import ENGINES
+from tests.api.lab_bundles import BRCA1_A, BRCA1_B, BRCA2_A, lab_report
+from tests.conftest import ENGINES, settings_for
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -126,3 +128,31 @@ def test_a_sqlite_migration_that_breaks_a_foreign_key_is_rolled_back(new_target)
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         store.dispose()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_counts_migration_fills_them_from_a_populated_store(new_target, engine, tmp_path):
+    """0007 adds the kept headline counts to a store that already has variants, submissions and conflicts, filled
+    from its tables; taking it down and up again gives the same counts."""
+    target = new_target(engine)
+    app = create_app(settings_for(target, tmp_path, check_schema_on_start=False))
+    services = app.extensions["varshare"]
+    try:
+        services.store.upgrade()
+        for name in ("Lab A", "Lab B"):
+            services.tenants.add(name, "lab")
+        services.ingest.submit(services.tenants.caller_named("Lab A"),
+                               lab_report([(BRCA1_A, "P"), (BRCA2_A, "B")], report_id="a-1"))
+        services.ingest.submit(services.tenants.caller_named("Lab B"),
+                               lab_report([(BRCA1_A, "B"), (BRCA1_B, "VUS")], report_id="b-1"))
+        with services.store.reading() as conn:
+            expected = counters.recount(conn)
+            assert counters.read(conn) == expected
+        assert expected == {counters.VARIANTS: 3, counters.CURRENT_SUBMISSIONS: 4, counters.CONFLICTS: 1}
+        schema.downgrade(services.store.engine, "shared", "0006_shared")
+        assert "store_counters" not in inspect(services.store.engine).get_table_names()
+        schema.upgrade(services.store.engine, "shared")
+        with services.store.reading() as conn:
+            assert counters.read(conn) == expected
+    finally:
+        services.store.dispose()

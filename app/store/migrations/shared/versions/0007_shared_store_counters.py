@@ -1,0 +1,34 @@
+"""Headline counts kept with the changes (store_counters), filled from the tables once
+
+The overview page and the metrics read them instead of counting variants, current submissions and variant-level
+conflicts on every view.
+
+Revision ID: 0007_shared
+Revises: 0006_shared
+Create Date: 2026-11-24 09:10:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0007_shared'
+down_revision = '0006_shared'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('store_counters',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_store_counters'))
+    )
+    op.execute("INSERT INTO store_counters (name, value) SELECT 'variants', count(*) FROM variants")
+    op.execute("INSERT INTO store_counters (name, value) SELECT 'current_submissions', count(*) FROM submissions "
+               "WHERE superseded_version IS NULL")
+    op.execute("INSERT INTO store_counters (name, value) SELECT 'aggregate_conflicts', count(*) FROM aggregates "
+               "WHERE condition_key = '' AND conflict = true")
+
+
+def downgrade() -> None:
+    op.drop_table('store_counters')
