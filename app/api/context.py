@@ -72,8 +72,8 @@ def install_request_context(app: Flask) -> None:
 
     @app.after_request
     def _finish(response):
-        # Database housekeeping once the answer has been sent (SQLite WAL checkpoints), never inside a request.
-        response.call_on_close(services().store.checkpoint_after_response)
+        # Database housekeeping once the answer has been sent (WAL checkpoints, audit indexing), never inside a request.
+        response.call_on_close(services().store.after_response)
         response.headers["X-Request-ID"] = g.get("request_id", "")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -7,15 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Dialect, Text, bindparam, cast, exists, func, insert, or_, select
+from sqlalchemy import Connection, Dialect, Text, bindparam, cast, exists, func, insert, or_, select, union
 
-from app.store.tables import audit_event_subjects, audit_events
+from app.store import counters
+from app.store.tables import audit_event_subjects, audit_events, audit_subject_index
 
 CHUNK = 5000
-SCAN_WINDOW = 50_000  # event ids one search request examines at most
+SCAN_WINDOW = 50_000  # events one search request examines at most
+SUBJECTS_INDEXED = "audit_subjects_indexed_through"  # store_counters: audit_subject_index's watermark
 
 # Every disclosure appends an event (a CDS hook call included), so the append's statements are built once: a
 # prebuilt statement memoises its cache key and finds its compiled form in the engine's cache without being
@@ -146,13 +148,16 @@ class EventPage:
 
 
 def search_events(conn: Connection, wanted: EventFilter, limit: int, window: int = SCAN_WINDOW) -> EventPage:
-    """Up to ``limit`` matching events, newest first, examining at most ``window`` consecutive event ids.
+    """Up to ``limit`` matching events, newest first, examining at most about ``window`` events.
 
-    The log grows by an event per hook call, so no search may scan all of it: each request walks one window of
-    ids down from the cursor (or the newest event). ``date`` bounds narrow the ids first (``recorded_at`` never
-    decreases along the chain, so a date range is an id range found with two index seeks). A page that fills
-    up continues after its last row; one that does not, below its window, so a sparse search may answer a short
-    or empty page with a cursor. The total is counted only when one window holds the whole search."""
+    The log grows by an event per hook call, so no search may scan all of it: each request walks down from the
+    cursor (or the newest event) through at most one window. ``date`` bounds narrow the ids first (``recorded_at``
+    never decreases along the chain, so a date range is an id range found with two index seeks). A tenant's search
+    (``visible_to``) counts its window in the events that can concern it, found through ``audit_subject_index``
+    and the agent index, so a tenant seldom concerned still reaches its events at once; events not indexed yet
+    are walked by id. A page that fills up continues after its last row; one that does not, below what it
+    examined, so a sparse search may answer a short or empty page with a cursor. The total is counted only when
+    one request examined the whole search."""
     if wanted.ids:  # primary-key lookups: no window needed
         conditions = _conditions(wanted)
         rows = _page(conn, conditions, limit + 1)
@@ -161,16 +166,127 @@ def search_events(conn: Connection, wanted: EventFilter, limit: int, window: int
     top, bottom = _id_range(conn, wanted)
     if top is None or bottom is None or top < bottom:
         return EventPage([], 0 if wanted.before_id is None else None, None)
-    low = max(bottom, top - window + 1)
-    conditions = _conditions(wanted, (low, top))
-    rows = _page(conn, conditions, limit + 1)
-    total = None
-    if wanted.before_id is None and low == bottom:  # one window holds the whole search
-        total = len(rows) if len(rows) <= limit else int(conn.execute(
-            select(func.count()).select_from(audit_events).where(*conditions)).scalar() or 0)
-    if len(rows) > limit:
-        return EventPage(rows[:limit], total, rows[limit - 1]["id"])
-    return EventPage(rows, total, low if low > bottom else None)
+    segments = _segments(conn, wanted, top, bottom, window)
+    rows: list[dict[str, Any]] = []
+    for segment in segments:
+        rows += _segment_rows(conn, segment, limit + 1 - len(rows))
+        if len(rows) > limit:
+            return EventPage(rows[:limit], None if wanted.before_id is not None else _total(conn, segments, bottom),
+                             rows[limit - 1]["id"])
+    lowest = segments[-1].low  # the lowest id examined
+    total = len(rows) if wanted.before_id is None and lowest == bottom else None
+    return EventPage(rows, total, lowest if lowest > bottom else None)
+
+
+class _Segment(NamedTuple):
+    """An id range one request examines and the conditions of its matches (the range included); or, with
+    ``only_visible_to``, a range whose matches are exactly the events that can concern these tenants (a tenant's
+    search with no other filter: read from the indexes alone)."""
+
+    low: int
+    high: int
+    conditions: list[Any]
+    only_visible_to: tuple[str, ...] | None = None
+
+
+def _segment_rows(conn: Connection, segment: _Segment, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` matches of one segment, newest first."""
+    if segment.only_visible_to is None:
+        return _page(conn, segment.conditions, limit)
+    newest: set[int] = set()
+    for source in _sources(segment.only_visible_to, segment.low, segment.high):
+        newest.update(conn.execute(source.limit(limit)).scalars())
+    wanted = sorted(newest, reverse=True)[:limit]
+    return _page(conn, [audit_events.c.id.in_(wanted)], limit) if wanted else []
+
+
+def _total(conn: Connection, segments: list[_Segment], bottom: int) -> int | None:
+    """The number of matches when the segments reach down to ``bottom`` (the whole search), else None."""
+    if segments[-1].low > bottom:
+        return None
+    total = 0
+    for segment in segments:
+        if segment.only_visible_to is None:
+            query = select(func.count()).select_from(audit_events).where(*segment.conditions)
+        else:
+            query = select(func.count()).select_from(
+                union(*_sources(segment.only_visible_to, segment.low, segment.high, ordered=False)).subquery())
+        total += int(conn.execute(query).scalar() or 0)
+    return total
+
+
+def _sources(visible_to: tuple[str, ...], low: int, high: int, *, ordered: bool = True) -> list[Any]:
+    """The ids, newest first, of the events in ``[low, high]`` that can concern these tenants: per tenant, its
+    entries in ``audit_subject_index`` and the events it caused (index ``(agent_submitter_id, id)``)."""
+    found = []
+    for value in visible_to:
+        for column, who in ((audit_subject_index.c.event_id, audit_subject_index.c.submitter_id),
+                            (audit_events.c.id, audit_events.c.agent_submitter_id)):
+            query = select(column.label("id")).where(who == value, column.between(low, high))
+            found.append(query.order_by(column.desc()) if ordered else query)
+    return found
+
+
+def _segments(conn: Connection, wanted: EventFilter, top: int, bottom: int, window: int) -> list[_Segment]:
+    """The id ranges one request examines, newest first. Everyone's search: one window of ids. A tenant's: the
+    events not indexed yet, by id, then, with what is left of the window, the indexed events that can concern it
+    (found through the index, so the range may span far more ids than the window)."""
+    if wanted.visible_to is None:
+        low = max(bottom, top - window + 1)
+        return [_Segment(low, top, _conditions(wanted, (low, top)))]
+    through = indexed_through(conn)
+    segments = []
+    high = top
+    if high > through:
+        low = max(bottom, through + 1, high - window + 1)
+        segments.append(_Segment(low, high, _conditions(wanted, (low, high))))
+        window = 0 if low > max(bottom, through + 1) else window - (high - low + 1)
+        high = low - 1
+    if window > 0 and high >= bottom:
+        low = _candidate_floor(conn, wanted.visible_to, high, bottom, window)
+        if not (wanted.types or wanted.agents or wanted.entity_ids):  # the dates are in the range already
+            segments.append(_Segment(low, high, [], wanted.visible_to))
+        else:
+            candidates = union(*_sources(wanted.visible_to, low, high, ordered=False))
+            segments.append(_Segment(low, high, [*_conditions(replace(wanted, visible_to=None), (low, high)),
+                                                 audit_events.c.id.in_(candidates)]))
+    return segments
+
+
+def _candidate_floor(conn: Connection, visible_to: tuple[str, ...], high: int, bottom: int, budget: int) -> int:
+    """The lowest id such that ``[id, high]`` holds at most ``budget`` events of each of the tenants' sources (see
+    ``_sources``): a window counted in the events that can concern them. One index seek per source."""
+    floor = bottom
+    for source in _sources(visible_to, bottom, high):
+        found = conn.execute(source.limit(1).offset(budget - 1)).scalar()
+        if found is not None:
+            floor = max(floor, found)
+    return floor
+
+
+def indexed_through(conn: Connection) -> int:
+    """The id through which every event's subjects are in ``audit_subject_index``."""
+    return counters.value_of(conn, SUBJECTS_INDEXED)
+
+
+def index_subjects(conn: Connection, batch: int) -> int:
+    """Copy the subjects of up to ``batch`` more events into ``audit_subject_index`` (inside the caller's write
+    transaction, which must exclude other indexers); the new watermark. Every event up to the newest visible one
+    is committed (appends hold the chain's lock until they commit), so none is skipped."""
+    through = indexed_through(conn)
+    later = audit_events.c.id > through
+    upto = (conn.execute(select(audit_events.c.id).where(later).order_by(audit_events.c.id)
+                         .limit(1).offset(batch - 1)).scalar()
+            or conn.execute(select(func.max(audit_events.c.id)).where(later)).scalar())
+    if upto is None:
+        return through
+    subjects = audit_event_subjects.c
+    conn.execute(insert(audit_subject_index).from_select(
+        ["submitter_id", "event_id"],
+        select(subjects.submitter_id, subjects.event_id).where(subjects.event_id > through,
+                                                               subjects.event_id <= upto)))
+    counters.set_value(conn, SUBJECTS_INDEXED, upto)
+    return upto
 
 
 def _page(conn: Connection, conditions: list[Any], limit: int) -> list[dict[str, Any]]:

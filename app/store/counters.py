@@ -1,4 +1,5 @@
-"""Headline counts of the shared store, kept in ``store_counters`` by the writes that change them.
+"""Headline counts of the shared store, kept in ``store_counters`` by the writes that change them (the table also
+keeps how far the audit subjects are indexed by institution: ``app.store.audit``).
 
 The public overview page and the metrics show how many variants, current submissions and variant-level conflicts
 the store holds. Counting them on every view scanned the tables (0.5 s at 1 million variants and 3 million
@@ -38,6 +39,18 @@ def add(conn: Connection, name: str, delta: int) -> None:
     statement = dialect_insert(store_counters).values(name=name, value=delta)
     conn.execute(statement.on_conflict_do_update(index_elements=[store_counters.c.name],
                                                  set_={"value": store_counters.c.value + delta}))
+
+
+def value_of(conn: Connection, name: str) -> int:
+    """One kept number (zero when never written)."""
+    return int(conn.execute(select(store_counters.c.value).where(store_counters.c.name == name)).scalar() or 0)
+
+
+def set_value(conn: Connection, name: str, value: int) -> None:
+    """Set one kept number inside the caller's transaction."""
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(store_counters).values(name=name, value=value)
+    conn.execute(statement.on_conflict_do_update(index_elements=[store_counters.c.name], set_={"value": value}))
 
 
 def read(conn: Connection) -> dict[str, int]:

@@ -11,12 +11,14 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from app.store import schema
+from app.store import audit, schema
 from app.store.engines import checkpoint_wal, create_store_engine, is_sqlite
 from app.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("varshare.store")
 CHECKPOINT_EVERY_S = 0.5
+INDEX_EVERY_S = 1.0
+INDEX_BATCH = 5_000  # audit events whose subjects one indexing step copies (about 60,000 rows for hook calls)
 
 
 class Store:
@@ -30,6 +32,8 @@ class Store:
         self._sqlite = tuple(e for e in (self.engine, self.vault_engine) if is_sqlite(e))
         self._checkpoint_lock = threading.Lock()
         self._last_checkpoint = 0.0
+        self._index_lock = threading.Lock()
+        self._last_index = 0.0
 
     def unit_of_work(self) -> UnitOfWork:
         """A write transaction over the shared store (and, when used, the vault) that commits once."""
@@ -88,6 +92,34 @@ class Store:
             log.warning("wal checkpoint failed", extra={"fields": {"error": reason}})
         finally:
             self._checkpoint_lock.release()
+
+    def index_audit_after_response(self) -> None:
+        """Index the subjects of the newest audit events by institution (``audit.index_subjects``, up to
+        INDEX_BATCH events) when this process last did it INDEX_EVERY_S ago; after an answer has been sent, one
+        thread of a process at a time, failures logged and left to the next call (searches walk what is not
+        indexed yet by id)."""
+        if time.monotonic() - self._last_index < INDEX_EVERY_S or not self._index_lock.acquire(blocking=False):
+            return
+        try:
+            self._last_index = time.monotonic()
+            self.index_audit()
+        except SQLAlchemyError as exc:
+            reason = type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
+            log.warning("audit indexing failed", extra={"fields": {"error": reason}})
+        finally:
+            self._index_lock.release()
+
+    def index_audit(self, batch: int = INDEX_BATCH) -> int:
+        """One indexing step of the audit subjects (``audit.index_subjects``): the id through which they are
+        indexed now."""
+        with self.unit_of_work() as uow:
+            uow.lock_audit_index()
+            return audit.index_subjects(uow.conn, batch)
+
+    def after_response(self) -> None:
+        """Housekeeping once an answer has left (never inside a request): WAL checkpoints, audit indexing."""
+        self.checkpoint_after_response()
+        self.index_audit_after_response()
 
     def ping(self) -> None:
         """Raise if either database cannot answer a trivial query."""

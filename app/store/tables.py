@@ -45,8 +45,9 @@ store_versions = Table(
     Column("summary", JSON, nullable=False),
 )
 
-# Headline counts kept with the changes that move them (``app.store.counters``): counting 1 million variants and 3
-# million submissions took half a second on every view of the public overview page, and grew with the store.
+# Numbers kept with the changes that move them (``app.store.counters``): the headline counts (counting 1 million
+# variants and 3 million submissions took half a second on every view of the public overview page, and grew with
+# the store) and how far the audit subjects have been indexed by institution (``app.store.audit``).
 store_counters = Table(
     "store_counters",
     metadata,
@@ -297,7 +298,7 @@ audit_events = Table(
     # (verify_chain); an index on random 64-hex values cost every append a random leaf page (and its splits).
     Column("hash", String(64), nullable=False),
     Index("ix_audit_events_recorded", "recorded_at"),
-    Index("ix_audit_events_agent", "agent_submitter_id"),
+    Index("ix_audit_events_agent_id", "agent_submitter_id", "id"),  # a tenant's own events, newest first
 )
 
 # Which institutions each audit event concerns (its "submitter" entities; "*" = every institution), written
@@ -311,6 +312,18 @@ audit_event_subjects = Table(
     Column("event_id", BigInteger().with_variant(Integer, "sqlite"), ForeignKey("audit_events.id"),
            primary_key=True),
     Column("submitter_id", String(36), primary_key=True),
+    sqlite_with_rowid=False,
+)
+
+# The audit subjects again, keyed by institution first, so a tenant's audit search finds its events without walking
+# the whole log. Filled after the answers have left, in batches of events (Store.after_response): in the append's
+# own transaction it cost a hook call one page per subject (see audit_event_subjects). Events beyond the indexed
+# ones are searched through audit_event_subjects.
+audit_subject_index = Table(
+    "audit_subject_index",
+    metadata,
+    Column("submitter_id", String(36), primary_key=True),
+    Column("event_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
     sqlite_with_rowid=False,
 )
 

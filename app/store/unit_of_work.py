@@ -18,6 +18,7 @@ from app.store.tables import store_versions
 
 VERSION_LOCK_KEY = 7_261_530_001  # arbitrary constant naming varshare's store-version advisory lock
 AUDIT_LOCK_KEY = 7_261_530_002  # the audit chain's own lock: reads append events without blocking writers
+AUDIT_INDEX_LOCK_KEY = 7_261_530_003  # one audit indexer at a time (appends never wait for it)
 
 
 class UnitOfWork:
@@ -73,6 +74,11 @@ class UnitOfWork:
         if not self._audit_locked and self.conn.dialect.name == "postgresql":
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
         self._audit_locked = True
+
+    def lock_audit_index(self) -> None:
+        """Serialise audit indexers until commit (SQLite already holds its write lock)."""
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_INDEX_LOCK_KEY})
 
     def bump_version(self, kind: str, submitter_id: str | None, summary: dict[str, Any]) -> int:
         """Allocate the next store version for this unit of work (once) and record why."""

@@ -76,4 +76,4 @@ def hook_calls(app: Flask, raw: bytes) -> HookCalls:
         digest = hashlib.sha256(raw).hexdigest()
         return cards_body(services.cds.invoke(SERVICE, orjson.loads(raw), client, request_digest=digest))
 
-    return HookCalls(floor, service, services.store.checkpoint_after_response, client, len(cards))
+    return HookCalls(floor, service, services.store.after_response, client, len(cards))

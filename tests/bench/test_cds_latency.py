@@ -170,7 +170,7 @@ def _parts(world, services, client) -> dict[str, float]:
              "store reads (vault, variants, aggregates, submissions)": lambda: services.cds._views(genomics, client),
              "cards and serialisation": lambda: cards_body(patient_view_cards(views, services.cds._cards)),
              "audit append": lambda: record_disclosure(services.store, event)}
-    checkpoint = services.store.checkpoint_after_response
+    checkpoint = services.store.after_response
     return {name: percentile(_timed(call, 1000, 100, after=checkpoint), 0.5) for name, call in parts.items()}
 
 

@@ -9,12 +9,14 @@ import types
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from app.audit.events import SEARCH, AuditEvent, entity, submitter
 from app.services import audit as audit_service
 from app.services.audit import record_alone, verify_chain
-from app.store.audit import EventFilter, search_events
-from app.store.tables import audit_events
+from app.store import database
+from app.store.audit import EventFilter, indexed_through, search_events
+from app.store.tables import audit_events, audit_subject_index
 
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
@@ -74,17 +76,25 @@ FILTERS = {
     "a date range": EventFilter(dates=(("ge", T0 + dt.timedelta(minutes=5)), ("lt", T0 + dt.timedelta(minutes=29)))),
     "an agent within dates": EventFilter(agents=("ehr-0",), dates=(("lt", T0 + dt.timedelta(minutes=20)),)),
     "nothing matches": EventFilter(agents=("nobody",)),
+    "a tenant within dates": EventFilter(visible_to=("lab-2", "*"), dates=(("ge", T0 + dt.timedelta(minutes=3)),
+                                                                           ("lt", T0 + dt.timedelta(minutes=33)))),
+    "a tenant's entity": EventFilter(visible_to=("lab-1", "*"), entity_ids=("v-1", "v-0")),
+    "a tenant's agent": EventFilter(visible_to=("lab-3", "*"), agents=("ehr-1",)),
 }
 
 
+@pytest.mark.parametrize("indexed", [0, 18, 1000], ids=["not indexed", "half indexed", "indexed"])
 @pytest.mark.parametrize("name", FILTERS)
 @pytest.mark.parametrize(("limit", "window"), [(4, 7), (50, 7), (3, 1000)])
-def test_following_the_cursors_finds_what_one_scan_finds(store, log, name, limit, window):
+def test_following_the_cursors_finds_what_one_scan_finds(store, log, name, limit, window, indexed):
+    """Whatever the filter, page size, window and how far the subjects are indexed by institution."""
     wanted = FILTERS[name]
     expected = _expected(store, wanted)
+    if indexed:
+        assert store.index_audit(indexed) == log[min(indexed, len(log)) - 1]
     seen, totals = _walk(store, wanted, limit, window)
     assert seen == expected  # newest first, each once, none missed
-    if window < len(log) and not wanted.dates:
+    if window < len(log) and not wanted.dates and wanted.visible_to is None:
         assert len(totals) >= len(log) // window, "each page examined at most one window"
     assert all(total is None for total in totals[1:])  # later pages never count
     if totals[0] is not None:
@@ -139,3 +149,67 @@ def test_an_event_is_never_recorded_before_its_predecessor(store, monkeypatch):
         first, second = conn.execute(select(audit_events.c.recorded_at).order_by(audit_events.c.id)).scalars().all()
     assert second == first, "the stepped-back event takes its predecessor's instant"
     assert verify_chain(store).intact
+
+
+def test_a_tenant_seldom_concerned_finds_its_events_through_the_index(store, log):
+    """Two events of 39 concern lab-9: walking ids, a window of 7 finds nothing on the first pages; once indexed by
+    institution, the first page has both and their total."""
+    record_alone(store, AuditEvent.of(SEARCH, "E", submitter_id="ehr-0", client="Client Hospital",
+                                      entities=[submitter("lab-9")]))
+    for number in range(2):
+        record_alone(store, _event(number + 1))
+    wanted = EventFilter(visible_to=("lab-9", "*"))
+    expected = _expected(store, wanted)
+    assert len(expected) == 5  # the lab-9 event and the four concerning every institution ("*")
+    with store.reading() as conn:
+        walked = search_events(conn, wanted, 10, window=7)
+    assert walked.total is None and walked.next_before_id is not None and len(walked.rows) < 5
+    store.index_audit()
+    with store.reading() as conn:
+        indexed = search_events(conn, wanted, 10, window=7)
+    assert [row["id"] for row in indexed.rows] == expected and indexed.total == 5 and indexed.next_before_id is None
+
+
+def test_events_after_the_indexed_ones_are_walked_by_id(store, log):
+    """The newest events, appended after the last indexing step, are found too: the search walks them by id, then
+    the indexed ones through the index."""
+    store.index_audit()
+    for number in range(40, 46):
+        record_alone(store, _event(number))
+    wanted = EventFilter(visible_to=("lab-1", "*"))
+    with store.reading() as conn:
+        page = search_events(conn, wanted, 100, window=50)
+    assert [row["id"] for row in page.rows] == _expected(store, wanted) and page.total == len(page.rows)
+    assert page.rows[0]["id"] > log[-1], "an event appended after indexing comes first"
+
+
+def test_answers_index_the_new_events_at_most_every_interval(store, monkeypatch, caplog):
+    """Store.after_response (run once each answer has left) indexes the newest events' subjects, at most every
+    INDEX_EVERY_S per process; a failing step is logged, never raised into the closing response, and the next
+    one catches up."""
+    record_alone(store, _event(1))
+    store.after_response()  # the first call of a process indexes at once
+    with store.reading() as conn:
+        first = indexed_through(conn)
+    assert first > 0
+    record_alone(store, _event(2))
+    store.after_response()  # within INDEX_EVERY_S: nothing yet
+    with store.reading() as conn:
+        assert indexed_through(conn) == first
+    monkeypatch.setattr(database, "INDEX_EVERY_S", 0.0)
+
+    def broken(conn, batch):
+        raise OperationalError("INSERT INTO audit_subject_index", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(database.audit, "index_subjects", broken)
+    with caplog.at_level("WARNING", logger="varshare.store"):
+        store.after_response()
+    assert "audit indexing failed" in [r.getMessage() for r in caplog.records]
+    monkeypatch.undo()
+    monkeypatch.setattr(database, "INDEX_EVERY_S", 0.0)
+    store.after_response()
+    with store.reading() as conn:
+        newest = conn.execute(select(audit_events.c.id).order_by(audit_events.c.id.desc()).limit(1)).scalar()
+        assert indexed_through(conn) == newest
+        indexed = conn.execute(select(audit_subject_index.c.event_id, audit_subject_index.c.submitter_id)).all()
+    assert sorted(indexed) == sorted([(first, "lab-1"), (newest, "lab-2")])
