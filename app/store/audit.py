@@ -255,7 +255,8 @@ def _segments(conn: Connection, wanted: EventFilter, top: int, bottom: int, wind
 
 def _candidate_floor(conn: Connection, visible_to: tuple[str, ...], high: int, bottom: int, budget: int) -> int:
     """The lowest id such that ``[id, high]`` holds at most ``budget`` events of each of the tenants' sources (see
-    ``_sources``): a window counted in the events that can concern them. One index seek per source."""
+    ``_sources``): a window counted in the events that can concern them. Reads at most ``budget`` index entries per
+    source."""
     floor = bottom
     for source in _sources(visible_to, bottom, high):
         found = conn.execute(source.limit(1).offset(budget - 1)).scalar()
