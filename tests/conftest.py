@@ -139,7 +139,7 @@ def assert_counts_kept(store: Store) -> None:
     """The headline counts kept with the changes equal what the tables hold (checked after every test that wrote
     through the store, so no write path can leave them behind unnoticed)."""
     with store.reading() as conn:
-        kept, counted = counters.read(conn), counters.recount(conn)
+        kept, counted = counters.kept(conn), counters.recount(conn)
     assert kept == counted, f"store_counters drifted from the tables: kept {kept}, counted {counted}"
 
 

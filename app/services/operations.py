@@ -14,10 +14,12 @@ def store_gauges(store: Store) -> dict[str, int]:
 
 
 def recount(store: Store) -> dict[str, tuple[int, int]]:
-    """Set the store's kept counts (variants, current submissions, variant-level conflicts) to what its tables
-    hold; per count, (the value kept before, the value counted). One write transaction, under the writers' lock."""
+    """Set the store's kept counts (variants, current submissions, variant-level conflicts, and per institution its
+    current submissions and the variants they cover) to what its tables hold; per count, (the value kept before,
+    the value counted). One write transaction, under the writers' lock."""
     with store.unit_of_work() as uow:
         uow.lock_writes()
-        before = counters.read(uow.conn)
+        before = counters.kept(uow.conn)
         counted = counters.store_recount(uow.conn)
-    return {name: (before[name], counted[name]) for name in counted}
+    names = [*counters.NAMES, *sorted(set(before) | set(counted) - set(counters.NAMES))]
+    return {name: (before.get(name, 0), counted.get(name, 0)) for name in names}

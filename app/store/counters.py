@@ -11,7 +11,7 @@ tables (the migration that added them, ``varshare db recount``, tests comparing 
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -21,6 +21,17 @@ VARIANTS = "variants"
 CURRENT_SUBMISSIONS = "current_submissions"
 CONFLICTS = "aggregate_conflicts"
 NAMES = (VARIANTS, CURRENT_SUBMISSIONS, CONFLICTS)
+# Per institution: its current submissions, and the variants it has at least one current submission on.
+SUBMITTER_SUBMISSIONS = "submissions:"
+SUBMITTER_VARIANTS = "variants:"
+
+
+def submitter_submissions(submitter_id: str) -> str:
+    return SUBMITTER_SUBMISSIONS + submitter_id
+
+
+def submitter_variants(submitter_id: str) -> str:
+    return SUBMITTER_VARIANTS + submitter_id
 
 _COUNTS = {
     VARIANTS: select(func.count()).select_from(variants),
@@ -59,15 +70,44 @@ def read(conn: Connection) -> dict[str, int]:
     return {name: int(found.get(name, 0)) for name in NAMES}
 
 
+def by_submitter(conn: Connection) -> dict[str, tuple[int, int]]:
+    """Per institution with any: (current submissions, variants with a current submission)."""
+    found: dict[str, list[int]] = {}
+    rows = conn.execute(select(store_counters.c.name, store_counters.c.value).where(or_(
+        store_counters.c.name.startswith(SUBMITTER_SUBMISSIONS), store_counters.c.name.startswith(SUBMITTER_VARIANTS))))
+    for name, value in rows:
+        kind, submitter_id = name.split(":", 1)
+        found.setdefault(submitter_id, [0, 0])[0 if kind + ":" == SUBMITTER_SUBMISSIONS else 1] = int(value)
+    return {submitter_id: (counts[0], counts[1]) for submitter_id, counts in found.items() if any(counts)}
+
+
 def recount(conn: Connection) -> dict[str, int]:
-    """The counts computed from the tables (scans: for repairs and checks, never per request)."""
-    return {name: int(conn.execute(query).scalar() or 0) for name, query in _COUNTS.items()}
+    """The counts computed from the tables, the per-institution ones (non-zero) included (scans: for repairs and
+    checks, never per request)."""
+    counted = {name: int(conn.execute(query).scalar() or 0) for name, query in _COUNTS.items()}
+    per_submitter = (select(submissions.c.submitter_id, func.count(),
+                            func.count(func.distinct(submissions.c.variant_id)))
+                     .where(submissions.c.superseded_version.is_(None)).group_by(submissions.c.submitter_id))
+    for submitter_id, current, variant_count in conn.execute(per_submitter):
+        counted[submitter_submissions(submitter_id)] = int(current)
+        counted[submitter_variants(submitter_id)] = int(variant_count)
+    return counted
+
+
+def kept(conn: Connection) -> dict[str, int]:
+    """Every kept count as ``recount`` reports them (zero per-institution counts left out)."""
+    found = read(conn)
+    for submitter_id, (current, variant_count) in by_submitter(conn).items():
+        found[submitter_submissions(submitter_id)] = current
+        found[submitter_variants(submitter_id)] = variant_count
+    return {name: value for name, value in found.items() if value or name in NAMES}
 
 
 def store_recount(conn: Connection) -> dict[str, int]:
     """Set every count to what the tables hold, inside the caller's write transaction; the counts set."""
     counted = recount(conn)
-    for name, value in counted.items():
-        conn.execute(store_counters.delete().where(store_counters.c.name == name))
-        conn.execute(store_counters.insert().values(name=name, value=value))
+    conn.execute(store_counters.delete().where(or_(
+        store_counters.c.name.in_(NAMES), store_counters.c.name.startswith(SUBMITTER_SUBMISSIONS),
+        store_counters.c.name.startswith(SUBMITTER_VARIANTS))))
+    conn.execute(store_counters.insert(), [{"name": name, "value": value} for name, value in counted.items()])
     return counted

@@ -101,6 +101,7 @@ def record_submissions(conn: Connection, submitter_id: str, report_id: str | Non
                 .group_by(submissions.c.variant_id, submissions.c.condition_key, submissions.c.classification_type)):
             revisions[(v, c, t)] = top
 
+    had = {identity[0] for identity, row in current.items() if row is not None}  # variants with a current one
     rows = []
     for item in items:
         existing = current.get(item.identity)
@@ -136,19 +137,38 @@ def record_submissions(conn: Connection, submitter_id: str, report_id: str | Non
     if rows:
         conn.execute(insert(submissions), rows)
     counters.add(conn, counters.CURRENT_SUBMISSIONS, len(changes.created) - len(changes.superseded))
+    counters.add(conn, counters.submitter_submissions(submitter_id), len(changes.created) - len(changes.superseded))
+    counters.add(conn, counters.submitter_variants(submitter_id), len(changes.affected_variants - had))
     return changes
 
 
 def withdraw_report_submissions(conn: Connection, report_id: str, version: int, *, retract: bool) -> set[str]:
     """Take a report's current submissions out of the current set (amendment or retraction); returns variants."""
-    query = select(submissions.c.id, submissions.c.variant_id).where(
+    query = select(submissions.c.id, submissions.c.variant_id, submissions.c.submitter_id).where(
         submissions.c.report_id == report_id, submissions.c.superseded_version.is_(None))
     rows = conn.execute(query).all()
     if rows:
         conn.execute(update(submissions).where(submissions.c.id.in_([r.id for r in rows]))
                      .values(superseded_version=version, retracted=retract))
         counters.add(conn, counters.CURRENT_SUBMISSIONS, -len(rows))
+        for submitter_id in {r.submitter_id for r in rows}:  # one, the report's
+            theirs = [r for r in rows if r.submitter_id == submitter_id]
+            counters.add(conn, counters.submitter_submissions(submitter_id), -len(theirs))
+            left = {r.variant_id for r in theirs} - variants_with_current(conn, submitter_id,
+                                                                          {r.variant_id for r in theirs})
+            counters.add(conn, counters.submitter_variants(submitter_id), -len(left))
     return {r.variant_id for r in rows}
+
+
+def variants_with_current(conn: Connection, submitter_id: str, variant_ids: Iterable[str]) -> set[str]:
+    """Which of these variants the institution has a current submission on."""
+    wanted = sorted(set(variant_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        found.update(conn.execute(select(submissions.c.variant_id).distinct().where(
+            submissions.c.submitter_id == submitter_id, submissions.c.variant_id.in_(wanted[start:start + CHUNK]),
+            submissions.c.superseded_version.is_(None))).scalars())
+    return found
 
 
 def find_submission(conn: Connection, submission_id: str) -> dict | None:

@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
-from app.store.tables import submissions, submitters
+from app.store import counters
+from app.store.tables import submitters
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,10 @@ def find_by_token_hash(conn: Connection, token_hash: str) -> tuple[SubmitterRow,
 
 
 def list_submitters(conn: Connection) -> list[tuple[SubmitterRow, int]]:
-    """Every institution with its number of current submissions, by name."""
-    counts = (select(submissions.c.submitter_id, func.count().label("n"))
-              .where(submissions.c.superseded_version.is_(None))
-              .group_by(submissions.c.submitter_id).subquery())
-    rows = conn.execute(select(*_COLUMNS, func.coalesce(counts.c.n, 0))
-                        .outerjoin(counts, counts.c.submitter_id == submitters.c.id)
-                        .order_by(submitters.c.name)).all()
-    return [(_row(r[:-1]), r[-1]) for r in rows]
+    """Every institution with its number of current submissions (kept with the changes), by name."""
+    counts = counters.by_submitter(conn)
+    rows = conn.execute(select(*_COLUMNS).order_by(submitters.c.name)).all()
+    return [(_row(r), counts.get(r[0], (0, 0))[0]) for r in rows]
 
 
 def set_token(conn: Connection, submitter_id: str, token_hash: str, token_hint: str) -> None:

@@ -51,7 +51,7 @@ store_versions = Table(
 store_counters = Table(
     "store_counters",
     metadata,
-    Column("name", String(40), primary_key=True),
+    Column("name", String(80), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
 

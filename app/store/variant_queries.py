@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
+from app.store import counters
 from app.store.tables import (
     case_facts,
     cases,
@@ -138,16 +139,13 @@ def case_counts(conn: Connection, variant_id: str) -> dict[str, Any]:
 
 
 def submitter_summaries(conn: Connection) -> list[dict[str, Any]]:
-    """Every active institution with role and counts of current submissions and variants classified."""
-    counts = (select(submissions.c.submitter_id, func.count().label("submissions"),
-                     func.count(func.distinct(submissions.c.variant_id)).label("variants"))
-              .where(submissions.c.superseded_version.is_(None)).group_by(submissions.c.submitter_id).subquery())
-    rows = conn.execute(select(submitters.c.id, submitters.c.name, submitters.c.role,
-                               func.coalesce(counts.c.submissions, 0).label("submissions"),
-                               func.coalesce(counts.c.variants, 0).label("variants"))
-                        .outerjoin(counts, counts.c.submitter_id == submitters.c.id)
-                        .where(submitters.c.disabled.is_(False)).order_by(submitters.c.name))
-    return [dict(row) for row in rows.mappings()]
+    """Every active institution with role and counts of current submissions and variants classified (the counts
+    kept with the changes: counting them grouped 3 million submissions, 6 s on every call)."""
+    counts = counters.by_submitter(conn)
+    rows = conn.execute(select(submitters.c.id, submitters.c.name, submitters.c.role)
+                        .where(submitters.c.disabled.is_(False)).order_by(submitters.c.name)).mappings()
+    return [{**row, "submissions": counts.get(row["id"], (0, 0))[0], "variants": counts.get(row["id"], (0, 0))[1]}
+            for row in rows]
 
 
 def own_case_facts_with_changes(conn: Connection, submitter_id: str, since: int) -> list[dict[str, Any]]:

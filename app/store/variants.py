@@ -153,6 +153,11 @@ def _move_records(conn: Connection, old_id: str, new_id: str, version: int) -> N
     moving = conn.execute(select(submissions.c.id, submissions.c.submitter_id, submissions.c.condition_key,
                                  submissions.c.classification_type)
                           .where(submissions.c.variant_id == old_id, current)).all()
+    movers = {row.submitter_id for row in moving}
+    already = {s for s in movers if conn.execute(select(submissions.c.id).where(
+        submissions.c.variant_id == new_id, current, submissions.c.submitter_id == s).limit(1)).first()}
+    for submitter_id in already:  # it loses the old record and had the genomic one (the others swap one for one)
+        counters.add(conn, counters.submitter_variants(submitter_id), -1)
     for row in moving:
         clash = conn.execute(select(submissions.c.id).where(
             submissions.c.variant_id == new_id, current, submissions.c.submitter_id == row.submitter_id,
@@ -161,6 +166,7 @@ def _move_records(conn: Connection, old_id: str, new_id: str, version: int) -> N
         if clash:  # the same submitter already classified the genomic record: the genomic one stands
             conn.execute(update(submissions).where(submissions.c.id == row.id).values(superseded_version=version))
             counters.add(conn, counters.CURRENT_SUBMISSIONS, -1)
+            counters.add(conn, counters.submitter_submissions(row.submitter_id), -1)
         else:
             conn.execute(update(submissions).where(submissions.c.id == row.id).values(variant_id=new_id))
     conn.execute(update(case_facts).where(case_facts.c.variant_id == old_id).values(variant_id=new_id))
