@@ -48,8 +48,9 @@ def db_current() -> None:
         sys.exit(1)
 
 
-@db.command("recount", help="Recount the headline counts kept with the changes (variants, current submissions, "
-                             "conflicts) from the tables, and show any difference.")
+@db.command("recount", help="Recount the counts kept with the changes (variants, current submissions, conflicts, "
+                             "and per institution its current submissions and variants) from the tables, and show "
+                             "any difference.")
 def db_recount() -> None:
     from app.services.operations import recount
 

@@ -45,8 +45,8 @@ class AuditQueryError(ValueError):
 
 @dataclass(frozen=True)
 class AuditPage:
-    """One page of AuditEvent resources, the total matching (None when not counted: the search spans more than one
-    window of the log), and the cursor of the next page."""
+    """One page of AuditEvent resources, the total matching (None when not counted: one request did not examine the
+    whole search), and the cursor of the next page."""
 
     resources: list[dict[str, Any]]
     total: int | None

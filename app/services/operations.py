@@ -21,5 +21,5 @@ def recount(store: Store) -> dict[str, tuple[int, int]]:
         uow.lock_writes()
         before = counters.kept(uow.conn)
         counted = counters.store_recount(uow.conn)
-    names = [*counters.NAMES, *sorted(set(before) | set(counted) - set(counters.NAMES))]
+    names = [*counters.NAMES, *sorted((set(before) | set(counted)) - set(counters.NAMES))]
     return {name: (before.get(name, 0), counted.get(name, 0)) for name in names}
