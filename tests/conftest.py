@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.sandbox.demo_tenants import seed_demo_tenants
 from app.sandbox.seeding import seed_world
-from app.store import counters
+from app.store import audit, counters
 from app.store.database import Store
 from app.store.tables import metadata
 from app.store.vault_tables import vault_metadata
@@ -140,7 +140,9 @@ def assert_counts_kept(store: Store) -> None:
     through the store, so no write path can leave them behind unnoticed)."""
     with store.reading() as conn:
         kept, counted = counters.kept(conn), counters.recount(conn)
+        events, length = audit.event_count(conn), audit.chain_length(conn)
     assert kept == counted, f"store_counters drifted from the tables: kept {kept}, counted {counted}"
+    assert events == length, f"the audit event count drifted: kept {events}, counted {length}"
 
 
 # Rate limits high enough never to trip in tests, whatever the mode; tests of the limits set their own.

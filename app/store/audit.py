@@ -18,6 +18,7 @@ from app.store.tables import audit_event_subjects, audit_events, audit_subject_i
 CHUNK = 5000
 SCAN_WINDOW = 50_000  # events one search request examines at most
 SUBJECTS_INDEXED = "audit_subjects_indexed_through"  # store_counters: audit_subject_index's watermark
+EVENTS_INDEXED = "audit_events_indexed"  # store_counters: how many events the watermark covers
 
 # Every disclosure appends an event (a CDS hook call included), so the append's statements are built once: a
 # prebuilt statement memoises its cache key and finds its compiled form in the engine's cache without being
@@ -265,6 +266,14 @@ def _candidate_floor(conn: Connection, visible_to: tuple[str, ...], high: int, b
     return floor
 
 
+def event_count(conn: Connection) -> int:
+    """The number of events in the log without counting it all: those indexed (kept by ``index_subjects``) plus
+    those after them (the metrics gauge; ``chain_length`` counts)."""
+    after = conn.execute(select(func.count()).select_from(audit_events)
+                         .where(audit_events.c.id > indexed_through(conn))).scalar()
+    return counters.value_of(conn, EVENTS_INDEXED) + int(after or 0)
+
+
 def indexed_through(conn: Connection) -> int:
     """The id through which every event's subjects are in ``audit_subject_index``."""
     return counters.value_of(conn, SUBJECTS_INDEXED)
@@ -282,6 +291,8 @@ def index_subjects(conn: Connection, batch: int) -> int:
     if upto is None:
         return through
     subjects = audit_event_subjects.c
+    counters.add(conn, EVENTS_INDEXED, int(conn.execute(select(func.count()).select_from(audit_events).where(
+        audit_events.c.id > through, audit_events.c.id <= upto)).scalar() or 0))
     conn.execute(insert(audit_subject_index).from_select(
         ["submitter_id", "event_id"],
         select(subjects.submitter_id, subjects.event_id).where(subjects.event_id > through,

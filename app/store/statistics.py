@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
-from app.store import counters
-from app.store.tables import audit_events, store_versions
+from app.store import audit, counters
+from app.store.tables import store_versions
 
 
 def store_counts(conn: Connection) -> dict[str, int]:
@@ -19,5 +19,5 @@ def store_counts(conn: Connection) -> dict[str, int]:
         "variants": kept[counters.VARIANTS],
         "current_submissions": kept[counters.CURRENT_SUBMISSIONS],
         "aggregate_conflicts": kept[counters.CONFLICTS],
-        "audit_events": count(select(func.count()).select_from(audit_events)),
+        "audit_events": audit.event_count(conn),
     }

@@ -1,7 +1,8 @@
 """Audit subjects indexed by institution (filled in batches after the answers), and a tenant's own events by id
 
 audit_subject_index holds (submitter_id, event_id) of every event up to the watermark kept in store_counters
-(audit_subjects_indexed_through), filled here for the events already recorded. ix_audit_events_agent becomes
+(audit_subjects_indexed_through, with audit_events_indexed: how many events that is), filled here for the events
+already recorded. ix_audit_events_agent becomes
 (agent_submitter_id, id), so a tenant's own events come newest first on PostgreSQL too (SQLite's index already
 ended in the rowid).
 
@@ -29,6 +30,7 @@ def upgrade() -> None:
                "SELECT submitter_id, event_id FROM audit_event_subjects")
     op.execute("INSERT INTO store_counters (name, value) SELECT 'audit_subjects_indexed_through', "
                "coalesce(max(id), 0) FROM audit_events")
+    op.execute("INSERT INTO store_counters (name, value) SELECT 'audit_events_indexed', count(*) FROM audit_events")
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_agent')
         batch_op.create_index('ix_audit_events_agent_id', ['agent_submitter_id', 'id'], unique=False)
@@ -38,5 +40,5 @@ def downgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_agent_id')
         batch_op.create_index('ix_audit_events_agent', ['agent_submitter_id'], unique=False)
-    op.execute("DELETE FROM store_counters WHERE name = 'audit_subjects_indexed_through'")
+    op.execute("DELETE FROM store_counters WHERE name IN ('audit_subjects_indexed_through', 'audit_events_indexed')")
     op.drop_table('audit_subject_index')
