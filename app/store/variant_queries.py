@@ -149,18 +149,23 @@ def submitter_summaries(conn: Connection) -> list[dict[str, Any]]:
 
 
 def own_case_facts_with_changes(conn: Connection, submitter_id: str, since: int) -> list[dict[str, Any]]:
-    """The institution's current case facts whose variant's variant-level aggregate changed after ``since``."""
-    latest = (select(change_events.c.variant_id, func.max(change_events.c.version).label("changed_version"))
-              .where(change_events.c.version > since, change_events.c.condition_key == "")
-              .group_by(change_events.c.variant_id).subquery())
-    query = (select(case_facts.c.case_id, case_facts.c.report_id, case_facts.c.variant_id, case_facts.c.stated_term,
-                    case_facts.c.report_year, case_facts.c.zygosity, variants.c.key, variants.c.gene,
-                    latest.c.changed_version)
-             .join(cases, cases.c.id == case_facts.c.case_id)
-             .join(variants, variants.c.id == case_facts.c.variant_id)
-             .join(latest, latest.c.variant_id == case_facts.c.variant_id)
-             .where(cases.c.submitter_id == submitter_id, case_facts.c.superseded_version.is_(None))
-             .order_by(case_facts.c.case_id, variants.c.key))
+    """The institution's current case facts whose variant's variant-level aggregate changed after ``since``.
+
+    Driven by the institution's own case facts, each with one probe of the variant's change events (index
+    ``(variant_id, version)``), so the cost follows its cases, not the store: grouping every change event after
+    ``since`` took 0.9 s at ``since=0`` on 2.5 million change events, whatever the institution held."""
+    changed = (select(func.max(change_events.c.version))
+               .where(change_events.c.variant_id == case_facts.c.variant_id, change_events.c.version > since,
+                      change_events.c.condition_key == "")
+               .scalar_subquery())
+    mine = (select(case_facts.c.case_id, case_facts.c.report_id, case_facts.c.variant_id, case_facts.c.stated_term,
+                   case_facts.c.report_year, case_facts.c.zygosity, variants.c.key, variants.c.gene,
+                   changed.label("changed_version"))
+            .join(cases, cases.c.id == case_facts.c.case_id)
+            .join(variants, variants.c.id == case_facts.c.variant_id)
+            .where(cases.c.submitter_id == submitter_id, case_facts.c.superseded_version.is_(None))
+            .subquery())
+    query = select(mine).where(mine.c.changed_version.is_not(None)).order_by(mine.c.case_id, mine.c.key)
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
