@@ -105,7 +105,8 @@ def _split(values: list[str]) -> tuple[str, ...]:
 class AuditAccess:
     """Searches the audit log on behalf of an authenticated tenant."""
 
-    def __init__(self, store: Store, base_url: str, window: int = repo.SCAN_WINDOW) -> None:
+    def __init__(self, store: Store, base_url: str, window: int) -> None:
+        """``window``: events one search examines at most (``Settings.audit_search_window``)."""
         self._store = store
         self._base = base_url.rstrip("/")
         self._window = window

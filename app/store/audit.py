@@ -16,7 +16,6 @@ from app.store import counters
 from app.store.tables import audit_event_subjects, audit_events, audit_subject_index
 
 CHUNK = 5000
-SCAN_WINDOW = 50_000  # events one search request examines at most
 SUBJECTS_INDEXED = "audit_subjects_indexed_through"  # store_counters: audit_subject_index's watermark
 EVENTS_INDEXED = "audit_events_indexed"  # store_counters: how many events the watermark covers
 
@@ -148,7 +147,7 @@ class EventPage:
     next_before_id: int | None
 
 
-def search_events(conn: Connection, wanted: EventFilter, limit: int, window: int = SCAN_WINDOW) -> EventPage:
+def search_events(conn: Connection, wanted: EventFilter, limit: int, window: int) -> EventPage:
     """Up to ``limit`` matching events, newest first, examining at most about ``window`` events.
 
     The log grows by an event per hook call, so no search may scan all of it: each request walks down from the

@@ -13,6 +13,8 @@ tables (the migration that added them, ``varshare db recount``, the test suite a
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -49,12 +51,8 @@ _COUNTS = {
 
 def add(conn: Connection, name: str, delta: int) -> None:
     """Add ``delta`` to a count inside the caller's transaction (a missing row starts at zero)."""
-    if not delta:
-        return
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(store_counters).values(name=name, value=delta)
-    conn.execute(statement.on_conflict_do_update(index_elements=[store_counters.c.name],
-                                                 set_={"value": store_counters.c.value + delta}))
+    if delta:
+        _upsert(conn, name, delta, store_counters.c.value + delta)
 
 
 def value_of(conn: Connection, name: str) -> int:
@@ -64,14 +62,20 @@ def value_of(conn: Connection, name: str) -> int:
 
 def set_value(conn: Connection, name: str, value: int) -> None:
     """Set one kept number inside the caller's transaction."""
+    _upsert(conn, name, value, value)
+
+
+def _upsert(conn: Connection, name: str, initial: int, updated: Any) -> None:
+    """Insert the row ``name`` with ``initial``, or set its value to ``updated`` when it exists (one statement)."""
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(store_counters).values(name=name, value=value)
-    conn.execute(statement.on_conflict_do_update(index_elements=[store_counters.c.name], set_={"value": value}))
+    statement = dialect_insert(store_counters).values(name=name, value=initial)
+    conn.execute(statement.on_conflict_do_update(index_elements=[store_counters.c.name], set_={"value": updated}))
 
 
 def read(conn: Connection) -> dict[str, int]:
-    """Every count (zero for one never written)."""
-    found = dict(conn.execute(select(store_counters.c.name, store_counters.c.value)).all())
+    """The store-wide counts (zero for one never written)."""
+    found = dict(conn.execute(select(store_counters.c.name, store_counters.c.value)
+                              .where(store_counters.c.name.in_(NAMES))).all())
     return {name: int(found.get(name, 0)) for name in NAMES}
 
 

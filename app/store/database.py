@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, text
@@ -21,6 +21,30 @@ INDEX_EVERY_S = 1.0
 INDEX_BATCH = 5_000  # audit events whose subjects one indexing step copies (about 60,000 rows for hook calls)
 
 
+class _Periodic:
+    """A housekeeping step run after answers: at most once every ``every()`` seconds per process (read at each
+    call), by one thread at a time, never raising (a locked or unreachable database or an exhausted pool is logged
+    as ``failure`` and left to the next call)."""
+
+    def __init__(self, every: Callable[[], float], failure: str) -> None:
+        self._every = every
+        self._failure = failure
+        self._lock = threading.Lock()
+        self._last = 0.0
+
+    def run(self, step: Callable[[], object]) -> None:
+        if time.monotonic() - self._last < self._every() or not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._last = time.monotonic()
+            step()
+        except SQLAlchemyError as exc:
+            reason = type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
+            log.warning(self._failure, extra={"fields": {"error": reason}})
+        finally:
+            self._lock.release()
+
+
 class Store:
     """Owns the engines; every read and write goes through a connection or unit of work it hands out."""
 
@@ -30,10 +54,8 @@ class Store:
         self.engine: Engine = create_store_engine(database_url, **options)
         self.vault_engine: Engine = create_store_engine(linkage_database_url, **options)
         self._sqlite = tuple(e for e in (self.engine, self.vault_engine) if is_sqlite(e))
-        self._checkpoint_lock = threading.Lock()
-        self._last_checkpoint = 0.0
-        self._index_lock = threading.Lock()
-        self._last_index = 0.0
+        self._checkpoints = _Periodic(lambda: CHECKPOINT_EVERY_S, "wal checkpoint failed")
+        self._indexing = _Periodic(lambda: INDEX_EVERY_S, "audit indexing failed")
 
     def unit_of_work(self) -> UnitOfWork:
         """A write transaction over the shared store (and, when used, the vault) that commits once."""
@@ -77,37 +99,19 @@ class Store:
     def checkpoint_after_response(self) -> None:
         """Checkpoint the SQLite WALs when the last checkpoint of this process is CHECKPOINT_EVERY_S old; called
         once an answer has been sent, so no request waits for it (SQLite's own checkpoint runs inside the commit
-        that crosses its threshold: ~15 ms per 1,000 pages on the benchmark machine, every ~50 hook calls).
-        One thread of a process at a time; failures are logged and left to the next call."""
-        if not self._sqlite or time.monotonic() - self._last_checkpoint < CHECKPOINT_EVERY_S:
-            return
-        if not self._checkpoint_lock.acquire(blocking=False):
-            return
-        try:
-            self._last_checkpoint = time.monotonic()
-            for engine in self._sqlite:
-                checkpoint_wal(engine)
-        except SQLAlchemyError as exc:  # locked or unreachable database, exhausted pool: the next call retries
-            reason = type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
-            log.warning("wal checkpoint failed", extra={"fields": {"error": reason}})
-        finally:
-            self._checkpoint_lock.release()
+        that crosses its threshold: ~15 ms per 1,000 pages on the benchmark machine, every ~50 hook calls)."""
+        if self._sqlite:
+            self._checkpoints.run(self._checkpoint_wals)
+
+    def _checkpoint_wals(self) -> None:
+        for engine in self._sqlite:
+            checkpoint_wal(engine)
 
     def index_audit_after_response(self) -> None:
         """Index the subjects of the newest audit events by institution (``audit.index_subjects``, up to
-        INDEX_BATCH events) when this process last did it INDEX_EVERY_S ago; after an answer has been sent, one
-        thread of a process at a time, failures logged and left to the next call (searches walk what is not
-        indexed yet by id)."""
-        if time.monotonic() - self._last_index < INDEX_EVERY_S or not self._index_lock.acquire(blocking=False):
-            return
-        try:
-            self._last_index = time.monotonic()
-            self.index_audit()
-        except SQLAlchemyError as exc:
-            reason = type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
-            log.warning("audit indexing failed", extra={"fields": {"error": reason}})
-        finally:
-            self._index_lock.release()
+        INDEX_BATCH events) when this process last did it INDEX_EVERY_S ago, once an answer has been sent
+        (searches walk what is not indexed yet by id)."""
+        self._indexing.run(self.index_audit)
 
     def index_audit(self, batch: int = INDEX_BATCH) -> int:
         """One indexing step of the audit subjects (``audit.index_subjects``): the id through which they are

@@ -302,10 +302,10 @@ audit_events = Table(
 )
 
 # Which institutions each audit event concerns (its "submitter" entities; "*" = every institution), written
-# with the event so per-tenant audit access is an indexed probe on both engines, not a JSON search. Searches scan
-# the events newest first and probe this key (event_id, then the IN list of institutions), so it has no second
-# index, and on SQLite the key is the table (WITHOUT ROWID): a hook call's event concerns a dozen institutions,
-# and an index by institution cost the append one page per subject.
+# with the event so per-tenant audit access is an indexed probe on both engines, not a JSON search. Searches that
+# walk events by id probe this key (event_id, then the IN list of institutions); on SQLite the key is the table
+# (WITHOUT ROWID). A hook call's event concerns a dozen institutions, and an index by institution in the append
+# cost it one page per subject: that index (audit_subject_index, below) is filled in batches after the answers.
 audit_event_subjects = Table(
     "audit_event_subjects",
     metadata,

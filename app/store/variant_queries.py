@@ -144,8 +144,11 @@ def submitter_summaries(conn: Connection) -> list[dict[str, Any]]:
     counts = counters.by_submitter(conn)
     rows = conn.execute(select(submitters.c.id, submitters.c.name, submitters.c.role)
                         .where(submitters.c.disabled.is_(False)).order_by(submitters.c.name)).mappings()
-    return [{**row, "submissions": counts.get(row["id"], (0, 0))[0], "variants": counts.get(row["id"], (0, 0))[1]}
-            for row in rows]
+    found = []
+    for row in rows:
+        current, covered = counts.get(row["id"], (0, 0))
+        found.append({**row, "submissions": current, "variants": covered})
+    return found
 
 
 def own_case_facts_with_changes(conn: Connection, submitter_id: str, since: int) -> list[dict[str, Any]]:
