@@ -10,10 +10,12 @@ COPY app ./app
 RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VARSHARE_MODE=production VARSHARE_DATA_DIR=/var/lib/varshare
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VARSHARE_MODE=production VARSHARE_DATA_DIR=/var/lib/varshare \
+    VARSHARE_FHIR_PROFILES_DIR=/usr/local/share/varshare/fhir_profiles
 RUN groupadd --system varshare && useradd --system --gid varshare --home-dir /var/lib/varshare varshare \
     && mkdir -p /var/lib/varshare && chown varshare:varshare /var/lib/varshare
 COPY --from=build /install /usr/local
+COPY fhir_profiles /usr/local/share/varshare/fhir_profiles
 USER varshare
 WORKDIR /var/lib/varshare
 EXPOSE 8080

@@ -28,6 +28,7 @@ RATE_LIMIT_SANDBOX_DEFAULTS = {"hooks": "200/second", "discovery": "100/minute",
 RATE_LIMIT_TEST_DEFAULT = "100000/minute"
 
 MIN_PRIVACY_K = 2  # sandbox and test: below 2 every count would be shown, which is no protection
+DEFAULT_FHIR_PROFILES_DIR = Path(__file__).resolve().parents[1] / "fhir_profiles"
 MIN_PRIVACY_K_PRODUCTION = 5  # the documented default is the floor in production; raise it (e.g. 11), never lower
 
 
@@ -45,6 +46,9 @@ class Settings:
     linkage_database_url: str = ""  # default: a second sqlite file in data_dir
     linkage_key: str = field(default="", repr=False)  # secret; required in production
     release_dir: str = ""  # default: data_dir/releases; release files are written here, read-only
+    # The Genomics Reporting profiles and value sets submissions are checked against (README "fhir_profiles").
+    # Default: the fhir_profiles/ directory of the source tree this app runs from.
+    fhir_profiles_dir: str = ""
     public_base_url: str = "http://127.0.0.1:8080"  # used for absolute links and JWT audiences
     log_level: str = "INFO"
     db_pool_size: int = 5
@@ -195,6 +199,10 @@ def _complete(settings: Settings) -> Settings:
     if database_url == linkage_url:
         raise ConfigError("VARSHARE_LINKAGE_DATABASE_URL must name a different database than VARSHARE_DATABASE_URL")
     release_dir = settings.release_dir or str(data_dir / "releases")
+    profiles_dir = settings.fhir_profiles_dir or str(DEFAULT_FHIR_PROFILES_DIR)
+    if not Path(profiles_dir).is_dir():
+        raise ConfigError(f"VARSHARE_FHIR_PROFILES_DIR: {profiles_dir} is not a directory; point it at the "
+                          "fhir_profiles/ directory of the varshare source (the Docker image sets it)")
     origins = settings.cds_allowed_origins
     if origins is None:
         origins = "*" if settings.mode == "sandbox" else ""
@@ -202,7 +210,8 @@ def _complete(settings: Settings) -> Settings:
     if not open_servers and settings.mode == "sandbox":  # the sandbox's own synthetic, open EHR FHIR server
         open_servers = settings.public_base_url.rstrip("/") + "/sandbox/fhir"
     return dataclasses.replace(settings, database_url=database_url, linkage_database_url=linkage_url,
-                               release_dir=release_dir, cds_allowed_origins=origins,
+                               release_dir=release_dir, fhir_profiles_dir=profiles_dir,
+                               cds_allowed_origins=origins,
                                cds_open_fhir_servers=open_servers, **_rate_limits(settings))
 
 

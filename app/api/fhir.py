@@ -174,4 +174,4 @@ def metadata():
     """The CapabilityStatement (public, as FHIR expects)."""
     settings = services().settings
     return _fhir(build_capability_statement(settings.public_base_url, VERSION, settings.max_bundle_entries,
-                                            settings.max_body_bytes))
+                                            settings.max_body_bytes, services().ingest.profiles.by_type()))

@@ -42,15 +42,18 @@ from app.ingest.components import Components
 from app.ingest.findings import Found, read_finding
 from app.ingest.implications import Assertion, read_assertions, significance_value
 from app.ingest.linking import ObservationGraph
+from app.ingest.profiles import Profiles
 from app.ingest.report_header import read_issued, read_performer, read_status
 from app.ingest.validation import validate_submission
 from app.ingest.values import identifiers_of, list_of
 
 
-def map_submission(resource: dict, *, lenient: bool = False, validate: bool = True) -> MappedReport:
-    """Read one submission into a MappedReport; every problem is an Issue, never an exception."""
+def map_submission(resource: dict, *, lenient: bool = False, validate: bool = True,
+                   profiles: Profiles | None = None) -> MappedReport:
+    """Read one submission into a MappedReport; every problem is an Issue, never an exception. With ``validate``
+    and ``profiles``, the deviations from the Genomics Reporting profiles are reported too (never refusing)."""
     try:
-        return _Mapping(resource, lenient, validate).run()
+        return _Mapping(resource, lenient, validate, profiles=profiles).run()
     except Exception:
         report = MappedReport()
         report.issues.append(
@@ -94,8 +97,10 @@ def read_for_hook(resource: dict) -> HookReading | None:
 class _Mapping:
     """The state of mapping one submission."""
 
-    def __init__(self, resource: dict, lenient: bool, validate: bool = True, *, details: bool = True) -> None:
+    def __init__(self, resource: dict, lenient: bool, validate: bool = True, *, details: bool = True,
+                 profiles: Profiles | None = None) -> None:
         self.resource = resource
+        self.profiles = profiles if validate else None
         self.lenient = lenient
         self.validate = validate
         self.details = details  # False: findings without zygosity and origin (nothing built from them reads them)
@@ -151,6 +156,11 @@ class _Mapping:
                 self._read_variant(entry)
         assertions = self._read_implications(mapped, graph)
         self.pairs = [(assertion, self.variants[target]) for assertion, target in assertions]
+        if self.profiles is not None:
+            # Conformance notes where the mapping has not already said something about the same element.
+            said = {issue.location for issue in self.issues}
+            notes = self.profiles.check((entry.resource, entry.location) for entry in self.index.entries)
+            self.issues.extend(issue for issue in notes if issue.location not in said)
         return True
 
     def _read_header(self, observations: list[Entry]) -> Entry | None:

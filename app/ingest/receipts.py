@@ -73,13 +73,18 @@ def build_response_bundle(kind: str, entries: list[dict]) -> dict:
             "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "entry": entries}
 
 
-def build_capability_statement(base_url: str, version: str, max_entries: int, max_bytes: int) -> dict:
-    """What the FHIR side of varshare supports, and nothing more."""
+def build_capability_statement(base_url: str, version: str, max_entries: int, max_bytes: int,
+                               profiles: dict[str, list[str]] | None = None) -> dict:
+    """What the FHIR side of varshare supports, and nothing more. ``profiles``: resource type -> the canonical URLs
+    of the profiles submissions of that type are checked against (reported, not enforced)."""
+    profiles = profiles or {}
     ig = "http://hl7.org/fhir/uv/genomics-reporting/ImplementationGuide/hl7.fhir.uv.genomics-reporting"
     note = ("Accepts FHIR R4 Genomics Reporting (STU1, STU2, STU3) reports from registered submitters "
             "(bearer token). Reports are mapped into the shared variant store and not kept as resources, so "
             "there is no read or search of them; the audit log is searchable as AuditEvent (each tenant sees the "
-            f"events that concern it). Limits: {max_entries} entries and {max_bytes} bytes per request.")
+            f"events that concern it). Conformance with the Genomics Reporting STU3 profiles listed as supported "
+            "profiles is reported in the receipt (warning or information issues), not enforced. "
+            f"Limits: {max_entries} entries and {max_bytes} bytes per request.")
     interaction = [{"code": "create"}]
     return {
         "resourceType": "CapabilityStatement",
@@ -101,8 +106,10 @@ def build_capability_statement(base_url: str, version: str, max_entries: int, ma
                 {"type": "Bundle", "interaction": interaction,
                  "documentation": "collection, document or message Bundle holding one genomic report"},
                 {"type": "DiagnosticReport", "interaction": interaction,
+                 **({"supportedProfile": profiles["DiagnosticReport"]} if profiles.get("DiagnosticReport") else {}),
                  "documentation": "a genomic report with its results as contained resources"},
                 {"type": "Observation", "interaction": interaction,
+                 **({"supportedProfile": profiles["Observation"]} if profiles.get("Observation") else {}),
                  "documentation": "a single Variant or Diagnostic Implication Observation"},
                 {"type": "AuditEvent", "interaction": [{"code": "read"}, {"code": "search-type"}],
                  "documentation": "the hash-chained audit log, newest first; admins and curators see every event, "

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from app.audit.events import CREATE, IMPORT, MINOR_FAILURE, READ, AuditEvent, entity, submitter
-from app.config import Settings
+from app.config import ConfigError, Settings
 from app.deid.deny_list import DenyList
 from app.deid.outgoing import report_fields
 from app.deid.phi_guard import find_phi
@@ -25,6 +26,7 @@ from app.deid.reports import deidentify_report
 from app.domain.reports import Issue, MappedReport
 from app.ingest.mapper import map_submission
 from app.ingest.phi_sources import collect_phi
+from app.ingest.profiles import Profiles, ProfilesError, load_profiles
 from app.security.linkage_keys import link_hash
 from app.services.aggregation import recompute_aggregates, rules_from_settings
 from app.services.audit import record_alone, record_disclosure, record_event
@@ -91,6 +93,14 @@ def refuse_phi(deny: DenyList, mapped: MappedReport, receipt: dict[str, Any]) ->
                                    for hit in hits])
 
 
+def profiles_of(settings: Settings) -> Profiles:
+    """The compiled profiles of ``VARSHARE_FHIR_PROFILES_DIR`` (read once per process); a ConfigError if broken."""
+    try:
+        return load_profiles(Path(settings.fhir_profiles_dir).resolve())
+    except ProfilesError as exc:
+        raise ConfigError(f"VARSHARE_FHIR_PROFILES_DIR: {exc}") from None
+
+
 class Ingest:
     """Stores mapped reports for an authenticated submitter."""
 
@@ -100,6 +110,7 @@ class Ingest:
         self._settings = settings
         self._policy = build_policy(settings.privacy_k)
         self._rules = rules_from_settings(settings)
+        self.profiles = profiles_of(settings)
 
     def submit(self, caller: Caller, resource: dict) -> IngestResult:
         """Map, check and store one report (a Bundle, a DiagnosticReport or an Observation)."""
@@ -132,7 +143,7 @@ class Ingest:
         replay = self._replay(content_hash)
         if replay is not None:
             return replay
-        mapped = map_submission(resource)
+        mapped = map_submission(resource, profiles=self.profiles)
         errors = mapped.errors
         if errors:
             raise IngestRejected(422, errors)

@@ -39,6 +39,25 @@ def test_metadata_tells_the_truth(live):
     audit = next(r for r in rest["resource"] if r["type"] == "AuditEvent")
     assert {i["code"] for i in audit["interaction"]} == {"read", "search-type"}
     assert {i["code"] for i in rest["interaction"]} == {"transaction", "batch"}
+    # The profiles submissions are checked against (fhir_profiles/), as read from the StructureDefinitions.
+    base = "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/"
+    by_type = {r["type"]: r.get("supportedProfile") for r in rest["resource"]}
+    assert by_type["DiagnosticReport"] == [base + "genomic-report"]
+    assert {base + "variant", base + "diagnostic-implication"} <= set(by_type["Observation"])
+    assert by_type["Bundle"] is None and by_type["AuditEvent"] is None
+
+
+def test_the_receipt_reports_deviations_from_the_ig_profiles_without_refusing(live, tokens, store):
+    """A report that departs from the STU3 profiles is stored like any other; the receipt's OperationOutcome says
+    where it departs (the STU1 example: no GE category on its Variants, the STU1 report code)."""
+    response = post(live, "/fhir", fixture("genomics-reporting/stu1-original/oncology-report-example.json"),
+                     tokens["Lab A"])
+    assert response.status_code == 200, response.text
+    outcome = parameters(response.json()["entry"][0]["response"]["outcome"])["outcome"]
+    notes = [(i["severity"], i["expression"][0]) for i in outcome["issue"] if "profile" in i["diagnostics"]]
+    assert notes == [*(("information", f"Bundle.entry[{i}].resource.category") for i in (3, 4, 5, 6)),
+                     ("information", "Bundle.entry[15].resource.code")]
+    assert counts(store)["reports"] == 1
 
 
 @pytest.mark.parametrize("path", ["/fhir", "/fhir/Bundle", "/fhir/DiagnosticReport", "/fhir/Observation"])
