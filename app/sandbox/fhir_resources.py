@@ -38,6 +38,11 @@ def concept(code: str, system: str = LOINC, display: str | None = None) -> dict:
     return {"coding": [coding]}
 
 
+def loinc_answer(answer: tuple[str, str]) -> dict:
+    """A LOINC answer ``(LA code, display)`` as a CodeableConcept."""
+    return concept(answer[0], LOINC, answer[1])
+
+
 def _component(code: str, **value) -> dict:
     return {"code": concept(code), **value}
 
@@ -67,7 +72,7 @@ def _identity(variant: CatalogVariant, gene: Gene, assembly: str, style: str) ->
     position = variant.position if assembly == "GRCh38" else variant.grch37_position
     assert position is not None
     snv = len(variant.ref) == 1 and len(variant.alt) == 1
-    assembly_code = _component("62374-4", valueCodeableConcept=concept(*ASSEMBLY_CODES[assembly]))
+    assembly_code = _component("62374-4", valueCodeableConcept=loinc_answer(ASSEMBLY_CODES[assembly]))
     if style == "spdi" and snv:
         spdi = f"{accession}:{position - 1}:{variant.ref}:{variant.alt}"
         return [assembly_code, _component("81252-9", valueCodeableConcept=concept(spdi, SPDI))]
@@ -96,7 +101,7 @@ def variant_observation(id_: str, variant: CatalogVariant, *, subject: str | Non
     components += _identity(variant, gene, assembly, style)
     components.append(_component("48002-0", valueCodeableConcept=concept("LA6683-2", LOINC, "Germline")))
     if zygosity:
-        components.append(_component("53034-5", valueCodeableConcept=concept(*ZYGOSITY[zygosity])))
+        components.append(_component("53034-5", valueCodeableConcept=loinc_answer(ZYGOSITY[zygosity])))
     observation = {"resourceType": "Observation", "id": id_, "status": "final", "category": CATEGORIES,
                    "code": concept(VARIANT_CODE, LOINC, "Genetic variant assessment"),
                    "valueCodeableConcept": concept("LA9633-4", LOINC, "Present"), "component": components}

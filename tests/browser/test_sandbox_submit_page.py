@@ -75,3 +75,23 @@ def test_a_broken_bundle_shows_the_operation_outcome(sandbox_live, loose_page):
     assert page.locator("#stored-panel").is_hidden() and page.locator("#changes-panel").is_hidden()
     page.screenshot(path=str(page.screenshot_dir / "sandbox-submit-refused.png"), full_page=True)
     assert all("422" in message for message in page.console_errors)  # only Chromium's note of the refusal
+
+
+def test_departures_from_the_ig_profiles_are_shown_as_notes_of_a_stored_report(sandbox_live, page):
+    page.goto(f"{sandbox_live.url}/sandbox/submit")
+    page.get_by_label("Submit as").select_option("Demo Lab Alpha")
+    page.get_by_role("button", name="Load an example report").click()
+    expect(page.locator("#status")).to_contain_text("Example report for Demo Lab Alpha loaded")
+    sent = json.loads(page.get_by_label("Bundle or resource (JSON)").input_value())
+    at = next(i for i, e in enumerate(sent["entry"]) if e["resource"].get("code", {}).get("coding", [{}])[0]
+              .get("code") == "69548-6")
+    sent["entry"][at]["resource"]["category"] = sent["entry"][at]["resource"]["category"][:1]  # no GE category
+    page.get_by_label("Bundle or resource (JSON)").fill(json.dumps(sent))
+    page.get_by_role("button", name="Submit", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Stored (HTTP 201)")
+    receipt = page.get_by_test_id("receipt")
+    expect(receipt.get_by_role("heading", name="Notes")).to_be_visible()
+    row = receipt.locator("tbody tr", has_text=f"Bundle.entry[{at}].resource.category")
+    expect(row).to_have_count(1)
+    assert row.locator("td").first.inner_text() == "information"
+    assert "'variant' profile requires a category coded GE" in row.inner_text()

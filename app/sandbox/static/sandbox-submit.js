@@ -90,8 +90,14 @@ function receiptView(receipt) {
   for (const [name, value] of facts) { dl.append(el("dt", name), el("dd", value ?? "—")); }
   wrap.appendChild(dl);
   wrap.appendChild(tableOf(["Variant", "Key", "Kind"], receipt.variants.map((v) => [variantLink(v.id, v.id), v.key, v.kind])));
-  const warnings = (receipt.outcome && receipt.outcome.issue || []).filter((i) => i.severity !== "information");
-  if (warnings.length) { wrap.appendChild(el("h3", "Warnings")); wrap.appendChild(issuesTable(receipt.outcome)); }
+  // Warnings, and notes such as departures from the Genomics Reporting profiles (information): both help a lab fix
+  // its feed, and neither stopped the report from being stored.
+  const issues = (receipt.outcome && receipt.outcome.issue) || [];
+  if (issues.length) {
+    const warned = issues.some((i) => i.severity !== "information");
+    wrap.appendChild(el("h3", warned ? "Warnings and notes" : "Notes"));
+    wrap.appendChild(issuesTable(receipt.outcome));
+  }
   return wrap;
 }
 

@@ -232,3 +232,18 @@ def test_the_setting_must_name_a_directory(tmp_path):
     assert chosen.fhir_profiles_dir == str(tmp_path)
     with pytest.raises(ConfigError, match="VARSHARE_FHIR_PROFILES_DIR"):
         load_settings({"mode": "test", "fhir_profiles_dir": str(tmp_path / "nowhere")}, environ={})
+
+
+def test_the_sandbox_world_sends_conformant_reports(profiles):
+    """The sandbox's synthetic reports are what integrators copy: they conform to the STU3 profiles. (These checks
+    found its allelic-state and assembly answers coded under their display text as the system, so the ingest
+    never read the world's zygosity.)"""
+    from app.ingest.bundle_index import index_submission
+    from app.sandbox.world import build_world
+
+    bundles = [step.bundle for step in build_world().steps if hasattr(step, "bundle")]
+    assert len(bundles) > 20
+    for bundle in bundles:
+        assert profiles.check((e.resource, e.location) for e in index_submission(bundle).entries) == []
+    zygosities = {f.zygosity for bundle in bundles for case in map_submission(bundle).cases for f in case.findings}
+    assert {"heterozygous", "homozygous"} <= zygosities
