@@ -6,8 +6,9 @@
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
+COPY .ci/constraints.txt ./constraints.txt
 COPY app ./app
-RUN pip install --no-cache-dir --prefix=/install .
+RUN pip install --no-cache-dir --prefix=/install -c constraints.txt .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VARSHARE_MODE=production VARSHARE_DATA_DIR=/var/lib/varshare \
