@@ -346,6 +346,7 @@ def _profile(sd: dict, value_sets: dict[str, ValueSet]) -> Profile | None:
                      if isinstance(t, dict) and isinstance(t.get("code"), str))
         binding = value.get("binding") or {}
         vs = value_sets.get(str(binding.get("valueSet", "")).split("|", 1)[0])
+        vs = vs if vs is not None and (vs.codes or vs.systems) else None  # admits nothing we can tell: unchecked
         rule = ComponentSlice(name, next(iter(sorted(c for _, c in slice_codes)), name), int(head.get("min", 0)),
                               _max(head), keys, int(value.get("min", 0)) > 0,
                               Binding(binding["strength"], vs) if vs and binding.get("strength") in _CHECKED_STRENGTHS
