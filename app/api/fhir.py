@@ -1,5 +1,5 @@
 """The FHIR ingest endpoints: POST /fhir (transaction, batch), /fhir/Bundle, /fhir/DiagnosticReport,
-/fhir/Observation, and GET /fhir/metadata."""
+/fhir/Observation, their ``$validate`` operations, and GET /fhir/metadata."""
 
 from __future__ import annotations
 
@@ -175,3 +175,61 @@ def metadata():
     settings = services().settings
     return _fhir(build_capability_statement(settings.public_base_url, VERSION, settings.max_bundle_entries,
                                             settings.max_body_bytes, services().ingest.profiles.by_type()))
+
+
+def _validated_resource(expected: tuple[str, ...]) -> dict:
+    """The resource of a ``$validate`` call: the body itself, or the ``resource`` of a Parameters body (with ``mode``
+    absent or ``create`` and ``profile`` absent or one of the profiles checked); raises _BadRequest otherwise."""
+    body = _read_resource((*expected, "Parameters"))
+    if body["resourceType"] != "Parameters":
+        return body
+    params = [p for p in body.get("parameter") or () if isinstance(p, dict)]
+    named = {p.get("name"): p for p in params}
+    mode = named.get("mode", {}).get("valueCode")
+    if "mode" in named and mode != "create":
+        raise _BadRequest(error_response(422, "only mode=create is supported: the operation checks a report as "
+                                              "it would be submitted", code="not-supported"))
+    profile = named.get("profile", {}).get("valueCanonical") or named.get("profile", {}).get("valueUri")
+    if "profile" in named and profile not in services().ingest.profiles.urls:
+        raise _BadRequest(error_response(422, "that profile is not one varshare checks against; see the "
+                                              "supportedProfile entries of GET /fhir/metadata", code="not-supported"))
+    resource = named.get("resource", {}).get("resource")
+    if not isinstance(resource, dict) or resource.get("resourceType") not in expected:
+        raise _BadRequest(error_response(422, f"the Parameters need a 'resource' parameter holding a "
+                                              f"{' or '.join(expected)}", code="required"))
+    entries = resource.get("entry")
+    limit = services().settings.max_bundle_entries
+    if isinstance(entries, list) and len(entries) > limit:
+        raise _BadRequest(error_response(413, f"the Bundle has {len(entries)} entries; the limit is {limit}",
+                                         code="too-costly"))
+    return resource
+
+
+def _validate(expected: tuple[str, ...]) -> Response:
+    """FHIR $validate: 200 with an OperationOutcome whatever the verdict; nothing is stored."""
+    resource = _validated_resource(expected)
+    if resource.get("resourceType") == "Bundle" and resource.get("type") == "batch":
+        return error_response(422, "validate the entries of a batch one at a time", code="not-supported")
+    return _fhir(build_operation_outcome(services().ingest.validate(current_caller(), resource)))
+
+
+@bp.post("/Bundle/$validate")
+@requires("submit")
+@_guarded
+def validate_bundle():
+    """Check a report Bundle (collection, document, message or transaction) as POST /fhir or /fhir/Bundle would."""
+    return _validate(("Bundle",))
+
+
+@bp.post("/DiagnosticReport/$validate")
+@requires("submit")
+@_guarded
+def validate_diagnostic_report():
+    return _validate(("DiagnosticReport",))
+
+
+@bp.post("/Observation/$validate")
+@requires("submit")
+@_guarded
+def validate_observation():
+    return _validate(("Observation",))

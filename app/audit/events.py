@@ -26,6 +26,7 @@ UPDATE = ("rest", "update")
 DELETE = ("rest", "delete")
 SEARCH = ("rest", "search")
 READ = ("rest", "read")
+OPERATION = ("rest", "operation")  # a FHIR operation that changes nothing ($validate)
 LOGIN = ("110114", "authenticate")  # DCM User Authenticated (failures)
 
 SUCCESS, MINOR_FAILURE, SERIOUS_FAILURE = "0", "4", "8"

@@ -25,7 +25,8 @@ _TYPES = {"rest": (EVENT_TYPE, "rest", "RESTful Operation"), "110107": (DCM, "11
           "110106": (DCM, "110106", "Export"), "110114": (DCM, "110114", "User Authentication")}
 _SUBTYPES = {"create": (RESTFUL, "create", "create"), "read": (RESTFUL, "read", "read"),
              "update": (RESTFUL, "update", "update"), "delete": (RESTFUL, "delete", "delete"),
-             "search": (RESTFUL, "search", "search"), "disclose": (LIFECYCLE, "disclose", "Disclose"),
+             "search": (RESTFUL, "search", "search"), "operation": (RESTFUL, "operation", "operation"),
+             "disclose": (LIFECYCLE, "disclose", "Disclose"),
              "authenticate": (DCM, "110122", "Login")}
 _PEOPLE = {"case"}  # patient pseudonyms: audit-entity-type 1 (Person)
 _ORGANISATIONS = {SUBMITTER, "tenant"}  # audit-entity-type 3 (Organization)

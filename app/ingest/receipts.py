@@ -86,6 +86,9 @@ def build_capability_statement(base_url: str, version: str, max_entries: int, ma
             "profiles is reported in the receipt (warning or information issues), not enforced. "
             f"Limits: {max_entries} entries and {max_bytes} bytes per request.")
     interaction = [{"code": "create"}]
+    validate = [{"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+                 "documentation": "what submitting would report (errors, warnings, conformance notes), storing "
+                                  "nothing; mode create only"}]
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -103,12 +106,12 @@ def build_capability_statement(base_url: str, version: str, max_entries: int, ma
                          "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
                                                   "code": "OAuth"}], "text": "Bearer token"}]},
             "resource": [
-                {"type": "Bundle", "interaction": interaction,
+                {"type": "Bundle", "interaction": interaction, "operation": validate,
                  "documentation": "collection, document or message Bundle holding one genomic report"},
-                {"type": "DiagnosticReport", "interaction": interaction,
+                {"type": "DiagnosticReport", "interaction": interaction, "operation": validate,
                  **({"supportedProfile": profiles["DiagnosticReport"]} if profiles.get("DiagnosticReport") else {}),
                  "documentation": "a genomic report with its results as contained resources"},
-                {"type": "Observation", "interaction": interaction,
+                {"type": "Observation", "interaction": interaction, "operation": validate,
                  **({"supportedProfile": profiles["Observation"]} if profiles.get("Observation") else {}),
                  "documentation": "a single Variant or Diagnostic Implication Observation"},
                 {"type": "AuditEvent", "interaction": [{"code": "read"}, {"code": "search-type"}],

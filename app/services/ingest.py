@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from app.audit.events import CREATE, IMPORT, MINOR_FAILURE, READ, AuditEvent, entity, submitter
+from app.audit.events import CREATE, IMPORT, MINOR_FAILURE, OPERATION, READ, SUCCESS, AuditEvent, entity, submitter
 from app.config import ConfigError, Settings
 from app.deid.deny_list import DenyList
 from app.deid.outgoing import report_fields
@@ -80,7 +80,7 @@ def _reject(status: int, code: str, location: str, message: str) -> IngestReject
     return IngestRejected(status, [Issue("error", code, location, message)])
 
 
-def refuse_phi(deny: DenyList, mapped: MappedReport, receipt: dict[str, Any]) -> None:
+def refuse_phi(deny: DenyList, mapped: MappedReport, receipt: dict[str, Any] | None = None) -> None:
     """The PHI guard: raise 422 when anything about to be stored carries an identifying value of the bundle.
 
     Called inside the unit of work, so a hit rolls everything back. Issues name the field, never the value."""
@@ -143,15 +143,7 @@ class Ingest:
         replay = self._replay(content_hash)
         if replay is not None:
             return replay
-        mapped = map_submission(resource, profiles=self.profiles)
-        errors = mapped.errors
-        if errors:
-            raise IngestRejected(422, errors)
-        mapped = deidentify_report(mapped, self._policy)
-        deny = collect_phi(resource)
-        if mapped.status in PRELIMINARY and not self._settings.accept_preliminary_reports:
-            raise _reject(422, "business-rule", "DiagnosticReport.status",
-                          f"{mapped.status} reports are not shared; send the final report")
+        mapped, deny = self._shareable(map_submission(resource, profiles=self.profiles), resource)
         identifier_hashes = [link_hash(key, f"report|{system}|{value}") for system, value in mapped.report_identifiers]
         try:
             return self._store_report(caller, key, mapped, content_hash, identifier_hashes, deny)
@@ -159,6 +151,38 @@ class Ingest:
             replay = self._replay(content_hash)
             assert replay is not None
             return replay
+
+    def _shareable(self, mapped: MappedReport, resource: dict) -> tuple[MappedReport, DenyList]:
+        """The de-identified report and the submission's identifying values, or IngestRejected (422) for the rules
+        of content: the mapping's errors and the status of the report."""
+        if mapped.errors:
+            raise IngestRejected(422, mapped.errors)
+        shared = deidentify_report(mapped, self._policy)
+        if shared.status in PRELIMINARY and not self._settings.accept_preliminary_reports:
+            raise _reject(422, "business-rule", "DiagnosticReport.status",
+                          f"{shared.status} reports are not shared; send the final report")
+        return shared, collect_phi(resource)
+
+    def validate(self, caller: Caller, resource: dict) -> list[Issue]:
+        """What submitting ``resource`` would report about its content, storing nothing (FHIR ``$validate``): the
+        mapping's issues (conformance notes included), the status rule and the PHI guard on the de-identified report.
+        Whether it would replace, retract or conflict with an earlier report is decided when it is submitted. The
+        call is audited like a refusal: counts and rule paths, never values."""
+        mapped = map_submission(resource, profiles=self.profiles)
+        issues = list(mapped.issues)
+        if not mapped.errors:
+            try:
+                shared, deny = self._shareable(mapped, resource)
+                refuse_phi(deny, shared)
+            except IngestRejected as rejected:
+                issues += rejected.issues
+        errors = [i for i in issues if i.severity in ("error", "fatal")]
+        with store_failures_as_unavailable():
+            record_alone(self._store, AuditEvent.of(
+                OPERATION, "E", outcome=MINOR_FAILURE if errors else SUCCESS, submitter_id=caller.submitter_id,
+                client=caller.name, entities=[entity("operation", "validate", issues=len(issues), errors=len(errors)),
+                                              *(entity("rule", i.code, path=i.location) for i in errors[:20])]))
+        return issues
 
     def _replay(self, content_hash: str) -> IngestResult | None:
         with self._store.reading_vault() as vault:

@@ -71,6 +71,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("/fhir/Bundle", "POST"): Route(SUBMITTERS, "/fhir/Bundle", {}),
     ("/fhir/DiagnosticReport", "POST"): Route(SUBMITTERS, "/fhir/DiagnosticReport", {}),
     ("/fhir/Observation", "POST"): Route(SUBMITTERS, "/fhir/Observation", {}),
+    ("/fhir/Bundle/$validate", "POST"): Route(SUBMITTERS, "/fhir/Bundle/$validate", {}),  # stores nothing
+    ("/fhir/DiagnosticReport/$validate", "POST"): Route(SUBMITTERS, "/fhir/DiagnosticReport/$validate", {}),
+    ("/fhir/Observation/$validate", "POST"): Route(SUBMITTERS, "/fhir/Observation/$validate", {}),
     ("/fhir/AuditEvent", "GET"): Route(EVERY_ROLE, "/fhir/AuditEvent"),
     ("/fhir/AuditEvent/<event_id>", "GET"): Route(EVERY_ROLE, "/fhir/AuditEvent/{event}"),
     ("/cds-services", "GET"): Route(CDS_JWT, "/cds-services"),

@@ -45,6 +45,9 @@ def test_metadata_tells_the_truth(live):
     assert by_type["DiagnosticReport"] == [base + "genomic-report"]
     assert {base + "variant", base + "diagnostic-implication"} <= set(by_type["Observation"])
     assert by_type["Bundle"] is None and by_type["AuditEvent"] is None
+    operations = {r["type"]: [o["name"] for o in r.get("operation", [])] for r in rest["resource"]}
+    assert operations == {"Bundle": ["validate"], "DiagnosticReport": ["validate"], "Observation": ["validate"],
+                          "AuditEvent": []}
 
 
 def test_the_receipt_reports_deviations_from_the_ig_profiles_without_refusing(live, tokens, store):

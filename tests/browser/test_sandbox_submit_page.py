@@ -95,3 +95,29 @@ def test_departures_from_the_ig_profiles_are_shown_as_notes_of_a_stored_report(s
     expect(row).to_have_count(1)
     assert row.locator("td").first.inner_text() == "information"
     assert "'variant' profile requires a category coded GE" in row.inner_text()
+
+
+def test_checking_without_storing_shows_what_submitting_would_say(sandbox_live, page):
+    store = sandbox_live.app.extensions["varshare"].store
+    version = store_overview(store).version
+    page.goto(f"{sandbox_live.url}/sandbox/submit")
+    page.get_by_label("Submit as").select_option("Demo Lab Alpha")
+    page.get_by_role("button", name="Load an example report").click()
+    expect(page.locator("#status")).to_contain_text("Example report for Demo Lab Alpha loaded")
+    sent = json.loads(page.get_by_label("Bundle or resource (JSON)").input_value())
+    at = next(i for i, e in enumerate(sent["entry"]) if e["resource"]["resourceType"] == "DiagnosticReport")
+    sent["entry"][at]["resource"]["code"]["coding"][0]["code"] = "81247-9"  # the STU1 report code: a note
+    page.get_by_label("Bundle or resource (JSON)").fill(json.dumps(sent))
+    page.get_by_role("button", name="Check without storing").click()
+    expect(page.locator("#status")).to_contain_text("it would be accepted; 0 warning(s), 1 note(s)")
+    receipt = page.get_by_test_id("receipt")
+    assert "nothing was stored" in receipt.inner_text()
+    expect(receipt.locator("tbody tr", has_text=f"Bundle.entry[{at}].resource.code")).to_have_count(1)
+    assert page.locator("#stored-panel").is_hidden()
+
+    del sent["entry"][at]["resource"]["code"]  # now it would be refused
+    page.get_by_label("Bundle or resource (JSON)").fill(json.dumps(sent))
+    page.get_by_role("button", name="Check without storing").click()
+    expect(page.locator("#status")).to_contain_text("it would be refused")
+    assert "error" in receipt.locator("tbody tr").first.inner_text()
+    assert store_overview(store).version == version  # nothing was stored either time

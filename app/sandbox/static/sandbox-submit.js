@@ -214,6 +214,38 @@ async function submit(event) {
   showDeidentification(sent, texts);
 }
 
+// FHIR $validate: what submitting would report, with nothing stored.
+async function validateOnly() {
+  const option = labSelect.selectedOptions[0];
+  const endpoint = endpointFor(box.value);
+  const path = `${endpoint === "/fhir" ? "/fhir/Bundle" : endpoint}/$validate`;
+  document.getElementById("results").hidden = false;
+  for (const id of ["stored-panel", "changes-panel"]) document.getElementById(id).hidden = true;
+  const receiptBox = document.getElementById("receipt");
+  receiptBox.replaceChildren();
+  say(`Checking with ${path} as ${option.value}…`);
+  const started = performance.now();
+  const response = await fetch(path, { method: "POST", body: box.value,
+    headers: { Authorization: `Bearer ${option.dataset.token}`, "Content-Type": "application/fhir+json", Accept: "application/fhir+json" } });
+  const text = await response.text();
+  document.getElementById("timing").textContent = `HTTP ${response.status} · ${(performance.now() - started).toFixed(0)} ms`;
+  let answer = null;
+  try { answer = JSON.parse(text); document.getElementById("raw-response").textContent = JSON.stringify(answer, null, 2); }
+  catch { document.getElementById("raw-response").textContent = text; }
+  if (!response.ok || !answer || answer.resourceType !== "OperationOutcome") {
+    const why = answer && answer.issue ? answer.issue.map((i) => i.diagnostics).join("; ") : `HTTP ${response.status}`;
+    say(`Could not check: ${why}`, true);
+    return;
+  }
+  const count = (...severities) => answer.issue.filter((i) => severities.includes(i.severity)).length;
+  const errors = count("error", "fatal");
+  receiptBox.appendChild(el("p", `Checked (HTTP ${response.status}): nothing was stored.`));
+  receiptBox.appendChild(issuesTable(answer));
+  say(`Checked: ${errors ? `it would be refused (${errors} error${errors > 1 ? "s" : ""})` : "it would be accepted"}; `
+    + `${count("warning")} warning(s), ${count("information")} note(s). Nothing was stored.`, errors > 0);
+}
+
+document.getElementById("validate").addEventListener("click", () => { validateOnly().catch((e) => say(`Could not check: ${e.message}`, true)); });
 document.getElementById("load-example").addEventListener("click", () => { loadExample().catch((e) => say(e.message, true)); });
 document.getElementById("bundle-file").addEventListener("change", (event) => {
   const file = event.target.files[0];
