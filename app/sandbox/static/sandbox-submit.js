@@ -167,17 +167,12 @@ async function showChanges(receipt) {
     c.old ? c.old.classification : "(none)", c.new ? `${c.new.classification}${c.new.conflict ? " (conflict)" : ""}` : "(none)", c.cause.kind])));
 }
 
-async function submit(event) {
-  event.preventDefault();
-  const option = labSelect.selectedOptions[0];
-  const path = endpointFor(box.value);
-  let sent = null;
-  try { sent = JSON.parse(box.value); } catch { sent = null; }
+// POST the box's JSON to path as the chosen demo institution; clears the answer panels and shows the raw answer.
+async function send(path, option) {
   document.getElementById("results").hidden = false;
   for (const id of ["stored-panel", "changes-panel"]) document.getElementById(id).hidden = true;
   const receiptBox = document.getElementById("receipt");
   receiptBox.replaceChildren();
-  say(`Submitting to ${path} as ${option.value}…`);
   const started = performance.now();
   const response = await fetch(path, { method: "POST", body: box.value,
     headers: { Authorization: `Bearer ${option.dataset.token}`, "Content-Type": "application/fhir+json", Accept: "application/fhir+json" } });
@@ -186,6 +181,17 @@ async function submit(event) {
   let answer = null;
   try { answer = JSON.parse(text); document.getElementById("raw-response").textContent = JSON.stringify(answer, null, 2); }
   catch { document.getElementById("raw-response").textContent = text; }
+  return { response, text, answer, receiptBox };
+}
+
+async function submit(event) {
+  event.preventDefault();
+  const option = labSelect.selectedOptions[0];
+  const path = endpointFor(box.value);
+  let sent = null;
+  try { sent = JSON.parse(box.value); } catch { sent = null; }
+  say(`Submitting to ${path} as ${option.value}…`);
+  const { response, text, answer, receiptBox } = await send(path, option);
   const receipts = [];
   if (answer && answer.resourceType === "Parameters") receipts.push(parameters(answer));
   else if (answer && answer.resourceType === "Bundle") {
@@ -219,19 +225,8 @@ async function validateOnly() {
   const option = labSelect.selectedOptions[0];
   const endpoint = endpointFor(box.value);
   const path = `${endpoint === "/fhir" ? "/fhir/Bundle" : endpoint}/$validate`;
-  document.getElementById("results").hidden = false;
-  for (const id of ["stored-panel", "changes-panel"]) document.getElementById(id).hidden = true;
-  const receiptBox = document.getElementById("receipt");
-  receiptBox.replaceChildren();
   say(`Checking with ${path} as ${option.value}…`);
-  const started = performance.now();
-  const response = await fetch(path, { method: "POST", body: box.value,
-    headers: { Authorization: `Bearer ${option.dataset.token}`, "Content-Type": "application/fhir+json", Accept: "application/fhir+json" } });
-  const text = await response.text();
-  document.getElementById("timing").textContent = `HTTP ${response.status} · ${(performance.now() - started).toFixed(0)} ms`;
-  let answer = null;
-  try { answer = JSON.parse(text); document.getElementById("raw-response").textContent = JSON.stringify(answer, null, 2); }
-  catch { document.getElementById("raw-response").textContent = text; }
+  const { response, answer, receiptBox } = await send(path, option);
   if (!response.ok || !answer || answer.resourceType !== "OperationOutcome") {
     const why = answer && answer.issue ? answer.issue.map((i) => i.diagnostics).join("; ") : `HTTP ${response.status}`;
     say(`Could not check: ${why}`, true);
