@@ -27,8 +27,9 @@ RATE_LIMIT_SANDBOX_DEFAULTS = {"hooks": "200/second", "discovery": "100/minute",
                                "read": "6000/minute", "unauthenticated": "600/minute"}
 RATE_LIMIT_TEST_DEFAULT = "100000/minute"
 
+DEFAULT_FHIR_PROFILES_DIR = Path(__file__).resolve().parents[1] / "fhir_profiles"  # the source tree's
+
 MIN_PRIVACY_K = 2  # sandbox and test: below 2 every count would be shown, which is no protection
-DEFAULT_FHIR_PROFILES_DIR = Path(__file__).resolve().parents[1] / "fhir_profiles"
 MIN_PRIVACY_K_PRODUCTION = 5  # the documented default is the floor in production; raise it (e.g. 11), never lower
 
 

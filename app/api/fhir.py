@@ -189,8 +189,9 @@ def _validated_resource(expected: tuple[str, ...]) -> dict:
     if "mode" in named and mode != "create":
         raise _BadRequest(error_response(422, "only mode=create is supported: the operation checks a report as "
                                               "it would be submitted", code="not-supported"))
-    profile = named.get("profile", {}).get("valueCanonical") or named.get("profile", {}).get("valueUri")
-    if "profile" in named and profile not in services().ingest.profiles.urls:
+    profile = named.get("profile", {})
+    if "profile" in named and (profile.get("valueCanonical") or profile.get("valueUri")) not in \
+            services().ingest.profiles.urls:
         raise _BadRequest(error_response(422, "that profile is not one varshare checks against; see the "
                                               "supportedProfile entries of GET /fhir/metadata", code="not-supported"))
     resource = named.get("resource", {}).get("resource")

@@ -67,7 +67,6 @@ class ComponentSlice:
 
     name: str
     label: str  # the slice's code as people know it, e.g. "53034-5"
-    min: int
     max: int | None  # None: unbounded
     value_keys: tuple[str, ...]  # e.g. ("valueCodeableConcept",); empty: any
     value_required: bool
@@ -98,8 +97,7 @@ class Profile:
 class Profiles:
     """The compiled profiles of one directory and the checks built on them."""
 
-    def __init__(self, directory: Path, profiles: list[Profile]) -> None:
-        self.directory = directory
+    def __init__(self, profiles: list[Profile]) -> None:
         self.profiles = {p.id: p for p in profiles}
         self._by_code = {pair: p for p in profiles if p.resource_type == "Observation" for pair in p.codes}
         self._report = next((p for p in profiles if p.resource_type == "DiagnosticReport"), None)
@@ -155,7 +153,7 @@ def _deviations(profile: Profile, resource: dict, location: str) -> list[tuple[s
     if profile.resource_type == "DiagnosticReport" and not any(
             pair in profile.codes for pair in code_pairs(resource.get("code"))):
         out.append(("code", Issue("information", "code-invalid", f"{location}.code",
-                                  f"{name} fixes DiagnosticReport.code to LOINC {profile.code_label}; the report "
+                                  f"{name} fixes DiagnosticReport.code to {profile.code_label}; the report "
                                   "is read anyway (earlier versions of the guide used other codes).")))
     if profile.categories:
         present = {pair for concept in _list(resource.get("category")) for pair in code_pairs(concept)}
@@ -271,7 +269,7 @@ def load_profiles(directory: Path) -> Profiles:
     missing = [name for name in REQUIRED_PROFILES if name not in {p.id for p in profiles}]
     if missing:
         raise ProfilesError(f"{directory} lacks the profiles {', '.join(missing)}")
-    return Profiles(directory, profiles)
+    return Profiles(profiles)
 
 
 def _value_set(resource: dict, code_systems: dict[str, dict]) -> ValueSet:
@@ -347,11 +345,11 @@ def _profile(sd: dict, value_sets: dict[str, ValueSet]) -> Profile | None:
         binding = value.get("binding") or {}
         vs = value_sets.get(str(binding.get("valueSet", "")).split("|", 1)[0])
         vs = vs if vs is not None and (vs.codes or vs.systems) else None  # admits nothing we can tell: unchecked
-        rule = ComponentSlice(name, next(iter(sorted(c for _, c in slice_codes)), name), int(head.get("min", 0)),
-                              _max(head), keys, int(value.get("min", 0)) > 0,
-                              Binding(binding["strength"], vs) if vs and binding.get("strength") in _CHECKED_STRENGTHS
-                              else None)
+        checked = vs is not None and binding.get("strength") in _CHECKED_STRENGTHS
+        rule = ComponentSlice(name, min((c for _, c in slice_codes), default=name), _max(head), keys,
+                              int(value.get("min", 0)) > 0, Binding(binding["strength"], vs) if checked else None)
         for pair in slice_codes:
             components[pair] = rule
-    return Profile(sd["id"], sd["url"], rtype, codes, sorted(c for _, c in codes)[0], components, tuple(categories),
+    system, code = min(codes)
+    return Profile(sd["id"], sd["url"], rtype, codes, f"{code} ({system})", components, tuple(categories),
                    _max(elements.get(f"{rtype}.value[x]", {})) == 0)
